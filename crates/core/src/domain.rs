@@ -1,0 +1,380 @@
+//! Domain types shared by the store, the runner, the CLI and the desktop app.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+macro_rules! text_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            /// A fresh, time-ordered id (UUIDv7).
+            pub fn new() -> Self {
+                Self(uuid::Uuid::now_v7().to_string())
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self(value.to_owned())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+    };
+}
+
+text_id!(
+    /// Identifies a saved prompt. Opaque text: UUIDv7 for new prompts, whatever an import brings.
+    PromptId
+);
+text_id!(
+    /// Identifies one run. Opaque text: UUIDv7 for new runs, whatever an import brings (ULIDs too).
+    RunId
+);
+
+/// How a run ended. A closed set, enforced by the schema as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// The provider answered in full.
+    Success,
+    /// The provider or the connection failed; `error_message` says how.
+    Error,
+    /// The per-run time limit ran out; whatever arrived before is kept.
+    Timeout,
+    /// The user stopped the run; whatever arrived before is kept.
+    Cancelled,
+}
+
+impl RunStatus {
+    /// Every status, in display order.
+    pub const ALL: [RunStatus; 4] = [Self::Success, Self::Error, Self::Timeout, Self::Cancelled];
+
+    /// The stored and serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Error => "error",
+            Self::Timeout => "timeout",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RunStatus {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown status `{s}`: use one of success, error, timeout, cancelled"
+                ))
+            })
+    }
+}
+
+/// A saved prompt: a named template with `{{variables}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prompt {
+    /// Stable id.
+    pub id: PromptId,
+    /// What the user calls it.
+    pub name: String,
+    /// The template text; `{{name}}` marks a variable.
+    pub template: String,
+    /// The model a run uses when none is given (`provider/model`, or `echo`).
+    pub default_model: Option<String>,
+    /// When it was created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When it was last edited (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A prompt as lists show it: the prompt plus facts about its runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptSummary {
+    /// The prompt itself.
+    #[serde(flatten)]
+    pub prompt: Prompt,
+    /// How many runs it has.
+    pub run_count: i64,
+    /// When it last ran, if ever.
+    pub last_run_at: Option<DateTime<Utc>>,
+    /// How its last run ended, if it ran.
+    pub last_status: Option<RunStatus>,
+}
+
+/// The fields a new prompt needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewPrompt {
+    /// What the user calls it; must not be blank.
+    pub name: String,
+    /// The template text.
+    pub template: String,
+    /// The model a run uses when none is given.
+    pub default_model: Option<String>,
+}
+
+/// A change to a prompt; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PromptEdit {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new template.
+    pub template: Option<String>,
+    /// A new default model; `Some(None)` clears it.
+    pub default_model: Option<Option<String>>,
+}
+
+/// One run as the timeline lists it: everything but the large text columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Stable id.
+    pub id: RunId,
+    /// The saved prompt it ran, if any (ad-hoc and some imported runs have none).
+    pub prompt_id: Option<PromptId>,
+    /// When it started (UTC).
+    pub created_at: DateTime<Utc>,
+    /// The model as requested, e.g. `gpt-4o-mini` or `echo`.
+    pub model: String,
+    /// The configured provider that served it, e.g. `openai` or `echo`.
+    pub provider: String,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Total tokens as the provider reported them; `None` when it reported none.
+    pub tokens_used: Option<i64>,
+    /// Prompt-side tokens, when reported.
+    pub input_tokens: Option<i64>,
+    /// Completion-side tokens, when reported.
+    pub output_tokens: Option<i64>,
+    /// From sending the request to the last byte, in milliseconds.
+    pub execution_time_ms: Option<i64>,
+    /// From sending the request to the first content token, in milliseconds.
+    pub ttft_ms: Option<i64>,
+    /// What went wrong, for error, timeout and cancelled runs.
+    pub error_message: Option<String>,
+    /// The first words of the response (or of the error), for list views.
+    pub preview: String,
+    /// Length of the full response in characters.
+    pub response_chars: i64,
+}
+
+/// One run in full, as the detail view and `promptline show` present it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// The listed fields.
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    /// Why the model stopped (`stop`, `length`, `end_turn`, ...), when the provider said.
+    pub stop_reason: Option<String>,
+    /// Generation parameters sent (temperature and the like), as a JSON object.
+    pub params: serde_json::Value,
+    /// The variables substituted into the template, as a JSON object.
+    pub variables: serde_json::Value,
+    /// The prompt text exactly as it was sent, after variables.
+    pub prompt_text: String,
+    /// The full response, never truncated; partial for timed-out and cancelled runs.
+    pub response: String,
+}
+
+/// Everything needed to record a run. The store derives the preview and length.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRun {
+    /// Its id; [`RunId::new`] for a fresh run, the original one for imports.
+    pub id: RunId,
+    /// The saved prompt it ran, if any.
+    pub prompt_id: Option<PromptId>,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+    /// The model as requested.
+    pub model: String,
+    /// The provider that served it.
+    pub provider: String,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Total tokens, when reported.
+    pub tokens_used: Option<i64>,
+    /// Prompt-side tokens, when reported.
+    pub input_tokens: Option<i64>,
+    /// Completion-side tokens, when reported.
+    pub output_tokens: Option<i64>,
+    /// Duration in milliseconds.
+    pub execution_time_ms: Option<i64>,
+    /// Time to first token in milliseconds.
+    pub ttft_ms: Option<i64>,
+    /// Why the model stopped.
+    pub stop_reason: Option<String>,
+    /// What went wrong.
+    pub error_message: Option<String>,
+    /// Generation parameters, a JSON object.
+    pub params: serde_json::Value,
+    /// Template variables, a JSON object.
+    pub variables: serde_json::Value,
+    /// The prompt as sent.
+    pub prompt_text: String,
+    /// The response as received.
+    pub response: String,
+}
+
+/// Which runs a history query, an export or a bulk delete covers. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunFilter {
+    /// Only this prompt's runs.
+    pub prompt_id: Option<PromptId>,
+    /// Only these models (any of them).
+    #[serde(default)]
+    pub models: Vec<String>,
+    /// Only these statuses (any of them).
+    #[serde(default)]
+    pub statuses: Vec<RunStatus>,
+    /// Only runs at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only runs before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Full-text search over the prompt as run and the response; matched literally.
+    pub query: Option<String>,
+}
+
+/// Where a page of runs starts: just after the run with this time and id, going back in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// `created_at` of the last run on the previous page, in microseconds.
+    pub created_at_us: i64,
+    /// Id of the last run on the previous page (breaks ties between equal times).
+    pub id: RunId,
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.created_at_us, self.id)
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || {
+            Error::invalid(format!(
+                "`{s}` is not a cursor: pass the `next_cursor` value a previous page gave"
+            ))
+        };
+        let (time, id) = s.split_once(':').ok_or_else(bad)?;
+        let created_at_us = time.parse().map_err(|_| bad())?;
+        if id.is_empty() {
+            return Err(bad());
+        }
+        Ok(Self {
+            created_at_us,
+            id: RunId(id.to_owned()),
+        })
+    }
+}
+
+impl Serialize for Cursor {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cursor {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One page of a keyset-paginated list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items, newest first.
+    pub items: Vec<T>,
+    /// Pass this to get the next page; `None` on the last page.
+    pub next_cursor: Option<Cursor>,
+}
+
+/// Microseconds since the Unix epoch, the store's time representation.
+pub fn to_micros(time: DateTime<Utc>) -> i64 {
+    time.timestamp_micros()
+}
+
+/// The inverse of [`to_micros`]; out-of-range values clamp to the epoch.
+pub fn from_micros(us: i64) -> DateTime<Utc> {
+    Utc.timestamp_micros(us).single().unwrap_or_default()
+}
+
+/// The current time, truncated to the microseconds the store keeps.
+pub fn now() -> DateTime<Utc> {
+    from_micros(to_micros(Utc::now()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_ids_with_colons() {
+        let cursor = Cursor {
+            created_at_us: 1_700_000_000_123_456,
+            id: RunId("a:b".into()),
+        };
+        let parsed: Cursor = cursor.to_string().parse().unwrap();
+        assert_eq!(parsed, cursor);
+    }
+
+    #[test]
+    fn bad_cursor_says_what_to_pass() {
+        let err = "nonsense".parse::<Cursor>().unwrap_err();
+        assert!(err.to_string().contains("next_cursor"), "{err}");
+    }
+
+    #[test]
+    fn status_parses_case_insensitively_and_rejects_unknown() {
+        assert_eq!("Timeout".parse::<RunStatus>().unwrap(), RunStatus::Timeout);
+        assert!("ok".parse::<RunStatus>().is_err());
+    }
+}

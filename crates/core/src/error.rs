@@ -1,0 +1,78 @@
+//! The core's error type. Each variant has a stable [`Error::code`] that front ends branch on; the
+//! message is for people and never contains an API key.
+
+/// Result with the core's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A prompt, run or provider with this id or name does not exist.
+    #[error("no {kind} with id `{id}`")]
+    NotFound {
+        /// What was looked for: `prompt`, `run`, `provider`.
+        kind: &'static str,
+        /// The id or name that was asked for.
+        id: String,
+    },
+    /// The caller passed something unusable; the message says what to do instead.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// A template variable had no value.
+    #[error("missing value for variable `{{{{{name}}}}}`: pass --var {name}=VALUE")]
+    MissingVariable {
+        /// The variable's name.
+        name: String,
+    },
+    /// An import file could not be read; nothing was imported.
+    #[error("{path}: line {line}: {message}; nothing was imported")]
+    BadImportLine {
+        /// The file being imported.
+        path: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Bringing the database schema up to date failed; the failed step was rolled back.
+    #[error("could not migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A file could not be read or written.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// JSON could not be written or read.
+    #[error("JSON error: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::InvalidInput(message.into())
+    }
+
+    /// Shorthand for [`Error::NotFound`].
+    pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
+        Self::NotFound {
+            kind,
+            id: id.into(),
+        }
+    }
+
+    /// A stable, machine-readable code for front ends to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "not_found",
+            Self::InvalidInput(_) => "invalid_input",
+            Self::MissingVariable { .. } => "missing_variable",
+            Self::BadImportLine { .. } => "bad_import",
+            Self::Database(_) => "database",
+            Self::Migrate(_) => "migration",
+            Self::Io(_) => "io",
+            Self::Json(_) => "json",
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Promptline's core: domain types, the SQLite history store, the providers and the runner.
+//! Front ends (the `promptline` CLI and the desktop app) are thin layers over this crate.
+
+pub mod domain;
+pub mod error;
+pub mod providers;
+pub mod runner;
+pub mod store;
+pub mod template;
+
+pub use domain::*;
+pub use error::{Error, Result};
+pub use store::Store;

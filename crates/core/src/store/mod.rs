@@ -1,0 +1,127 @@
+//! The SQLite history store. One module per table; SQL and SQLite specifics stay in here, so that
+//! another backend (PostgreSQL for teams) can sit beside it.
+
+mod filter;
+pub mod prompts;
+pub mod runs;
+pub mod search;
+pub mod transfer;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::{Error, Result};
+
+/// The migrations in `migrations/`, embedded in the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// The application identifier; the desktop app's data directory is named after it.
+pub const APP_IDENTIFIER: &str = "dev.promptline.desktop";
+
+/// The file name of the database inside the data directory.
+pub const DB_FILE_NAME: &str = "promptline.db";
+
+/// Where the CLI and the desktop app keep the database unless told otherwise: the OS data
+/// directory joined with [`APP_IDENTIFIER`] (Tauri's `app_data_dir` rule), e.g.
+/// `~/.local/share/dev.promptline.desktop/promptline.db` on Linux,
+/// `~/Library/Application Support/dev.promptline.desktop/promptline.db` on macOS and
+/// `%APPDATA%\dev.promptline.desktop\promptline.db` on Windows.
+pub fn default_db_path() -> Result<PathBuf> {
+    let base = dirs::data_dir().ok_or_else(|| {
+        Error::invalid("cannot find the OS data directory: pass --db PATH or set PROMPTLINE_DB")
+    })?;
+    Ok(base.join(APP_IDENTIFIER).join(DB_FILE_NAME))
+}
+
+/// A handle on the history database. Cheap to clone; all clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
+    ///
+    /// WAL journal, foreign keys on, a busy timeout so concurrent writers wait instead of failing,
+    /// and `synchronous = FULL`, so a run reported as recorded survives a crash of the process or
+    /// of the machine.
+    pub async fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::invalid(format!(
+                    "cannot create the database folder {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-32768")
+            .pragma("mmap_size", "268435456");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                Error::invalid(format!("cannot open the database {}: {e}", path.display()))
+            })?;
+        Self::migrated(pool).await
+    }
+
+    /// Opens a private in-memory database (for tests and throw-away sessions).
+    pub async fn open_in_memory() -> Result<Self> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        // One connection that never idles out: every connection to `:memory:` is its own database.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await?;
+        Self::migrated(pool).await
+    }
+
+    async fn migrated(pool: SqlitePool) -> Result<Self> {
+        // Each migration runs in its own transaction: a failure leaves the previous version intact.
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The underlying pool, for the store's modules.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its verdict (`ok` when healthy).
+    pub async fn integrity_check(&self) -> Result<String> {
+        let (verdict,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(verdict)
+    }
+
+    /// Refreshes the query planner's statistics; worth doing after a large import.
+    pub async fn optimize(&self) -> Result<()> {
+        sqlx::query("PRAGMA optimize=0x10002")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes every connection, checkpointing the WAL.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}

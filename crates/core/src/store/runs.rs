@@ -1,0 +1,294 @@
+//! The `runs` table: the history of every prompt run.
+
+use futures_util::stream::{BoxStream, StreamExt};
+use sqlx::{FromRow, QueryBuilder, Sqlite};
+
+use crate::domain::{
+    from_micros, to_micros, Cursor, NewRun, Page, PromptId, Run, RunFilter, RunId, RunStatus,
+    RunSummary,
+};
+use crate::error::{Error, Result};
+use crate::store::{filter, Store};
+
+/// Most runs one page may hold.
+pub const MAX_PAGE_SIZE: i64 = 1000;
+
+/// How many characters of the response (or error) the list preview keeps.
+pub const PREVIEW_CHARS: usize = 160;
+
+const SUMMARY_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
+     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars";
+
+const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
+     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
+     r.stop_reason, r.params, r.variables, r.prompt_text, r.response";
+
+const INSERT_SQL: &str = "INSERT INTO runs (id, prompt_id, created_at, model, provider, status, tokens_used, \
+     input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, params, variables, \
+     response_chars, preview, prompt_text, response) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+
+#[derive(FromRow)]
+struct SummaryRow {
+    id: String,
+    prompt_id: Option<String>,
+    created_at: i64,
+    model: String,
+    provider: String,
+    status: String,
+    tokens_used: Option<i64>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    execution_time_ms: Option<i64>,
+    ttft_ms: Option<i64>,
+    error_message: Option<String>,
+    preview: String,
+    response_chars: i64,
+}
+
+impl SummaryRow {
+    fn into_summary(self) -> Result<RunSummary> {
+        Ok(RunSummary {
+            id: RunId(self.id),
+            prompt_id: self.prompt_id.map(PromptId),
+            created_at: from_micros(self.created_at),
+            model: self.model,
+            provider: self.provider,
+            status: self.status.parse()?,
+            tokens_used: self.tokens_used,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            execution_time_ms: self.execution_time_ms,
+            ttft_ms: self.ttft_ms,
+            error_message: self.error_message,
+            preview: self.preview,
+            response_chars: self.response_chars,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct FullRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    stop_reason: Option<String>,
+    params: String,
+    variables: String,
+    prompt_text: String,
+    response: String,
+}
+
+impl FullRow {
+    fn into_run(self) -> Result<Run> {
+        Ok(Run {
+            summary: self.summary.into_summary()?,
+            stop_reason: self.stop_reason,
+            params: serde_json::from_str(&self.params)?,
+            variables: serde_json::from_str(&self.variables)?,
+            prompt_text: self.prompt_text,
+            response: self.response,
+        })
+    }
+}
+
+/// The list preview of a run: the start of its response, or of its error when it has no response.
+pub fn preview_of(response: &str, error_message: Option<&str>) -> String {
+    let source = if response.trim().is_empty() {
+        error_message.unwrap_or("")
+    } else {
+        response
+    };
+    let mut preview = String::with_capacity(PREVIEW_CHARS + 3);
+    for word in source.split_whitespace() {
+        if preview.chars().count() + word.chars().count() + 1 > PREVIEW_CHARS {
+            if preview.is_empty() {
+                preview.extend(word.chars().take(PREVIEW_CHARS));
+            }
+            preview.push('…');
+            break;
+        }
+        if !preview.is_empty() {
+            preview.push(' ');
+        }
+        preview.push_str(word);
+    }
+    preview
+}
+
+/// Inserts a run unless one with the same id exists; returns whether it was inserted.
+pub(crate) async fn insert_with<'e, E>(executor: E, run: &NewRun) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
+    let done = sqlx::query(INSERT_SQL)
+        .bind(run.id.as_str())
+        .bind(run.prompt_id.as_ref().map(PromptId::as_str))
+        .bind(to_micros(run.created_at))
+        .bind(&run.model)
+        .bind(&run.provider)
+        .bind(run.status.as_str())
+        .bind(run.tokens_used)
+        .bind(run.input_tokens)
+        .bind(run.output_tokens)
+        .bind(run.execution_time_ms)
+        .bind(run.ttft_ms)
+        .bind(&run.stop_reason)
+        .bind(&run.error_message)
+        .bind(json_object_text(&run.params)?)
+        .bind(json_object_text(&run.variables)?)
+        .bind(run.response.chars().count() as i64)
+        .bind(preview_of(&run.response, run.error_message.as_deref()))
+        .bind(&run.prompt_text)
+        .bind(&run.response)
+        .execute(executor)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+fn json_object_text(value: &serde_json::Value) -> Result<String> {
+    match value {
+        serde_json::Value::Null => Ok("{}".into()),
+        other => Ok(serde_json::to_string(other)?),
+    }
+}
+
+impl Store {
+    /// Records a run. Fails if a run with its id already exists.
+    pub async fn insert_run(&self, run: &NewRun) -> Result<Run> {
+        if !insert_with(self.pool(), run).await? {
+            return Err(Error::invalid(format!(
+                "a run with id `{}` already exists",
+                run.id
+            )));
+        }
+        self.run(&run.id).await
+    }
+
+    /// One run in full, with its prompt text and response.
+    pub async fn run(&self, id: &RunId) -> Result<Run> {
+        let sql = format!("SELECT {FULL_COLUMNS} FROM runs r WHERE r.id = ?");
+        let row: Option<FullRow> = sqlx::query_as(&sql)
+            .bind(id.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        row.ok_or_else(|| Error::not_found("run", id.as_str()))?
+            .into_run()
+    }
+
+    /// A page of runs matching `filter`, newest first, starting after `cursor`.
+    ///
+    /// Keyset pagination on `(created_at, id)`: a page deep in the history costs what the first one
+    /// does. Reads no large text columns.
+    pub async fn runs_page(
+        &self,
+        filter: &RunFilter,
+        cursor: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<Page<RunSummary>> {
+        let limit = limit.clamp(1, MAX_PAGE_SIZE);
+        let mut query =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM runs r"));
+        if !filter::push_where(&mut query, filter, cursor) {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        query
+            .push(" ORDER BY r.created_at DESC, r.id DESC LIMIT ")
+            .push_bind(limit + 1);
+        let rows: Vec<SummaryRow> = query.build_query_as().fetch_all(self.pool()).await?;
+        let mut items = rows
+            .into_iter()
+            .map(SummaryRow::into_summary)
+            .collect::<Result<Vec<_>>>()?;
+        let next_cursor = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|last| Cursor {
+                created_at_us: to_micros(last.created_at),
+                id: last.id.clone(),
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// How many runs match `filter`.
+    pub async fn count_runs(&self, filter: &RunFilter) -> Result<i64> {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM runs r");
+        if !filter::push_where(&mut query, filter, None) {
+            return Ok(0);
+        }
+        let (count,): (i64,) = query.build_query_as().fetch_one(self.pool()).await?;
+        Ok(count)
+    }
+
+    /// Every run matching `filter` in full, newest first, streamed row by row so memory stays flat
+    /// however many there are.
+    pub fn stream_runs(&self, filter: &RunFilter) -> BoxStream<'static, Result<Run>> {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Run>>(256);
+        let pool = self.pool().clone();
+        let filter = filter.clone();
+        tokio::spawn(async move {
+            let mut query =
+                QueryBuilder::<Sqlite>::new(format!("SELECT {FULL_COLUMNS} FROM runs r"));
+            if !filter::push_where(&mut query, &filter, None) {
+                return;
+            }
+            query.push(" ORDER BY r.created_at DESC, r.id DESC");
+            let mut rows = query.build_query_as::<FullRow>().fetch(&pool);
+            while let Some(row) = rows.next().await {
+                let item = row.map_err(Error::from).and_then(FullRow::into_run);
+                let failed = item.is_err();
+                if tx.send(item).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        })
+        .boxed()
+    }
+
+    /// Deletes the runs with these ids; returns how many existed.
+    pub async fn delete_runs(&self, ids: &[RunId]) -> Result<u64> {
+        let mut tx = self.pool().begin().await?;
+        let mut deleted = 0;
+        for id in ids {
+            deleted += sqlx::query("DELETE FROM runs WHERE id = ?")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Deletes every run matching `filter` (bulk delete); returns how many.
+    pub async fn delete_matching_runs(&self, filter: &RunFilter) -> Result<u64> {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("DELETE FROM runs WHERE seq IN (SELECT r.seq FROM runs r");
+        if !filter::push_where(&mut query, filter, None) {
+            return Ok(0);
+        }
+        query.push(")");
+        Ok(query.build().execute(self.pool()).await?.rows_affected())
+    }
+
+    /// The distinct models in the history with their run counts, most used first.
+    pub async fn models_in_history(&self) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT model, count(*) AS n FROM runs GROUP BY model ORDER BY n DESC, model",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Whether a run's status is one that still has a response worth showing.
+    pub fn has_partial_response(status: RunStatus) -> bool {
+        matches!(status, RunStatus::Timeout | RunStatus::Cancelled)
+    }
+}

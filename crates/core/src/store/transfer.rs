@@ -1,0 +1,418 @@
+//! Moving history in and out: JSONL import, and streamed JSONL, JSON and CSV export.
+
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{NewRun, PromptId, Run, RunFilter, RunId, RunStatus};
+use crate::error::{Error, Result};
+use crate::store::{prompts, runs, Store};
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// One JSON object per line; what `import` reads back.
+    Jsonl,
+    /// One JSON array.
+    Json,
+    /// Comma-separated values with a header row (RFC 4180 quoting).
+    Csv,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "jsonl" | "ndjson" => Ok(Self::Jsonl),
+            "json" => Ok(Self::Json),
+            "csv" => Ok(Self::Csv),
+            _ => Err(Error::invalid(format!(
+                "unknown export format `{s}`: use jsonl, json or csv"
+            ))),
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Runs added.
+    pub runs_added: u64,
+    /// Runs skipped because a run with the same id was already there.
+    pub runs_skipped: u64,
+    /// Prompts created for prompt ids that were not yet prompts.
+    pub prompts_added: u64,
+}
+
+/// One line of an import file: Promptline's own export, or the JSONL of `shared/datagen/gen_runs.py`
+/// (whose `options` and `system` become `params`). Unknown fields are ignored.
+#[derive(Debug, Deserialize)]
+struct ImportLine {
+    id: String,
+    #[serde(default)]
+    prompt_id: Option<String>,
+    prompt_text: String,
+    #[serde(default)]
+    response: Option<String>,
+    model: String,
+    #[serde(default)]
+    provider: Option<String>,
+    status: String,
+    #[serde(default)]
+    error_message: Option<String>,
+    created_at: DateTime<Utc>,
+    #[serde(default)]
+    tokens_used: Option<i64>,
+    #[serde(default)]
+    input_tokens: Option<i64>,
+    #[serde(default)]
+    output_tokens: Option<i64>,
+    #[serde(default)]
+    execution_time_ms: Option<i64>,
+    #[serde(default)]
+    ttft_ms: Option<i64>,
+    #[serde(default)]
+    stop_reason: Option<String>,
+    #[serde(default)]
+    params: Option<serde_json::Value>,
+    #[serde(default)]
+    options: Option<serde_json::Value>,
+    #[serde(default)]
+    system: Option<String>,
+    #[serde(default)]
+    variables: Option<serde_json::Value>,
+}
+
+impl ImportLine {
+    fn into_new_run(self) -> std::result::Result<NewRun, String> {
+        if self.id.trim().is_empty() {
+            return Err("`id` is empty".into());
+        }
+        let status: RunStatus = self.status.parse().map_err(|e: Error| e.to_string())?;
+        for (name, value) in [
+            ("tokens_used", self.tokens_used),
+            ("input_tokens", self.input_tokens),
+            ("output_tokens", self.output_tokens),
+            ("execution_time_ms", self.execution_time_ms),
+            ("ttft_ms", self.ttft_ms),
+        ] {
+            if value.is_some_and(|v| v < 0) {
+                return Err(format!("`{name}` is negative"));
+            }
+        }
+        let mut params = match self.params.or(self.options) {
+            None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+            Some(serde_json::Value::Object(map)) => map,
+            Some(_) => return Err("`params` must be a JSON object".into()),
+        };
+        if let Some(system) = self.system {
+            params
+                .entry("system")
+                .or_insert(serde_json::Value::String(system));
+        }
+        let variables = match self.variables {
+            None | Some(serde_json::Value::Null) => serde_json::json!({}),
+            Some(v @ serde_json::Value::Object(_)) => v,
+            Some(_) => return Err("`variables` must be a JSON object".into()),
+        };
+        let provider = self
+            .provider
+            .unwrap_or_else(|| provider_for_model(&self.model).to_owned());
+        Ok(NewRun {
+            id: RunId(self.id),
+            prompt_id: self.prompt_id.filter(|p| !p.is_empty()).map(PromptId),
+            created_at: self.created_at,
+            model: self.model,
+            provider,
+            status,
+            tokens_used: self.tokens_used,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            execution_time_ms: self.execution_time_ms,
+            ttft_ms: self.ttft_ms,
+            stop_reason: self.stop_reason,
+            error_message: self.error_message,
+            params: serde_json::Value::Object(params),
+            variables,
+            prompt_text: self.prompt_text,
+            response: self.response.unwrap_or_default(),
+        })
+    }
+}
+
+/// The provider an imported run most likely came from, judged by its model name, for runs whose
+/// file does not say. `unknown` when the name is not one of the well-known families.
+pub fn provider_for_model(model: &str) -> &'static str {
+    let m = model.to_ascii_lowercase();
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| m.starts_with(p));
+    if starts(&["gpt-", "o1", "o3", "o4", "chatgpt", "text-", "davinci"]) {
+        "openai"
+    } else if starts(&["claude"]) {
+        "anthropic"
+    } else if starts(&["gemini", "gemma"]) {
+        "gemini"
+    } else if starts(&["deepseek"]) {
+        "deepseek"
+    } else if starts(&["mistral", "mixtral", "codestral"]) {
+        "mistral"
+    } else if m.contains(':') {
+        "ollama"
+    } else if m == "echo" {
+        "echo"
+    } else {
+        "unknown"
+    }
+}
+
+impl Store {
+    /// Imports runs from JSONL in one transaction. Ids are kept, so a second import of the same
+    /// file adds nothing; a prompt id that is not yet a prompt becomes one, named from the start of
+    /// its text. A malformed line aborts the import with its line number and changes nothing.
+    ///
+    /// `progress` is called now and then with the number of bytes read so far.
+    pub async fn import_jsonl(
+        &self,
+        source_name: &str,
+        reader: impl BufRead,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportReport> {
+        let mut report = ImportReport::default();
+        let mut known_prompts: HashSet<String> = HashSet::new();
+        let mut tx = self.pool().begin().await?;
+        let mut bytes = 0u64;
+        for (index, line) in reader.lines().enumerate() {
+            let line_no = index + 1;
+            let bad = |message: String| Error::BadImportLine {
+                path: source_name.to_owned(),
+                line: line_no,
+                message,
+            };
+            let line = line.map_err(|e| bad(format!("cannot read: {e}")))?;
+            bytes += line.len() as u64 + 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let parsed: ImportLine =
+                serde_json::from_str(&line).map_err(|e| bad(format!("not a run: {e}")))?;
+            let run = parsed.into_new_run().map_err(bad)?;
+            if let Some(prompt_id) = &run.prompt_id {
+                if known_prompts.insert(prompt_id.0.clone()) {
+                    let name = prompts::name_from_text(&run.prompt_text);
+                    if prompts::insert_if_missing(
+                        &mut *tx,
+                        prompt_id,
+                        &name,
+                        &run.prompt_text,
+                        run.created_at,
+                    )
+                    .await?
+                    {
+                        report.prompts_added += 1;
+                    }
+                }
+            }
+            if runs::insert_with(&mut *tx, &run).await? {
+                report.runs_added += 1;
+            } else {
+                report.runs_skipped += 1;
+            }
+            if line_no % 1000 == 0 {
+                progress(bytes);
+            }
+        }
+        tx.commit().await?;
+        progress(bytes);
+        if report.runs_added > 0 {
+            self.optimize().await?;
+        }
+        Ok(report)
+    }
+
+    /// Writes every run matching `filter` to `out`, newest first, one row at a time: memory stays
+    /// flat whatever the size of the history. Returns how many runs were written.
+    pub async fn export(
+        &self,
+        filter: &RunFilter,
+        format: ExportFormat,
+        out: &mut dyn Write,
+    ) -> Result<u64> {
+        let mut rows = self.stream_runs(filter);
+        let mut count = 0u64;
+        match format {
+            ExportFormat::Json => out.write_all(b"[")?,
+            ExportFormat::Csv => write_csv_header(out)?,
+            ExportFormat::Jsonl => {}
+        }
+        while let Some(run) = rows.next().await {
+            let run = run?;
+            match format {
+                ExportFormat::Jsonl => {
+                    serde_json::to_writer(&mut *out, &ExportRecord::from(&run))?;
+                    out.write_all(b"\n")?;
+                }
+                ExportFormat::Json => {
+                    out.write_all(if count == 0 { b"\n" } else { b",\n" })?;
+                    serde_json::to_writer(&mut *out, &ExportRecord::from(&run))?;
+                }
+                ExportFormat::Csv => write_csv_row(out, &run)?,
+            }
+            count += 1;
+        }
+        if format == ExportFormat::Json {
+            out.write_all(if count == 0 { b"]\n" } else { b"\n]\n" })?;
+        }
+        out.flush()?;
+        Ok(count)
+    }
+}
+
+/// The exported shape of a run: every column, times as RFC 3339 UTC.
+#[derive(Serialize)]
+struct ExportRecord<'a> {
+    id: &'a str,
+    prompt_id: Option<&'a str>,
+    created_at: String,
+    model: &'a str,
+    provider: &'a str,
+    status: RunStatus,
+    tokens_used: Option<i64>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    execution_time_ms: Option<i64>,
+    ttft_ms: Option<i64>,
+    stop_reason: Option<&'a str>,
+    error_message: Option<&'a str>,
+    params: &'a serde_json::Value,
+    variables: &'a serde_json::Value,
+    prompt_text: &'a str,
+    response: &'a str,
+}
+
+impl<'a> From<&'a Run> for ExportRecord<'a> {
+    fn from(run: &'a Run) -> Self {
+        let s = &run.summary;
+        Self {
+            id: s.id.as_str(),
+            prompt_id: s.prompt_id.as_ref().map(PromptId::as_str),
+            created_at: rfc3339(s.created_at),
+            model: &s.model,
+            provider: &s.provider,
+            status: s.status,
+            tokens_used: s.tokens_used,
+            input_tokens: s.input_tokens,
+            output_tokens: s.output_tokens,
+            execution_time_ms: s.execution_time_ms,
+            ttft_ms: s.ttft_ms,
+            stop_reason: run.stop_reason.as_deref(),
+            error_message: s.error_message.as_deref(),
+            params: &run.params,
+            variables: &run.variables,
+            prompt_text: &run.prompt_text,
+            response: &run.response,
+        }
+    }
+}
+
+/// RFC 3339 in UTC with microseconds, e.g. `2025-03-04T05:06:07.123456Z`.
+pub fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+const CSV_HEADER: [&str; 17] = [
+    "id",
+    "prompt_id",
+    "created_at",
+    "model",
+    "provider",
+    "status",
+    "tokens_used",
+    "input_tokens",
+    "output_tokens",
+    "execution_time_ms",
+    "ttft_ms",
+    "stop_reason",
+    "error_message",
+    "params",
+    "variables",
+    "prompt_text",
+    "response",
+];
+
+fn write_csv_header(out: &mut dyn Write) -> Result<()> {
+    out.write_all(CSV_HEADER.join(",").as_bytes())?;
+    out.write_all(b"\r\n")?;
+    Ok(())
+}
+
+fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
+    let s = &run.summary;
+    let int = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let fields: [std::borrow::Cow<'_, str>; 17] = [
+        s.id.as_str().into(),
+        s.prompt_id
+            .as_ref()
+            .map(PromptId::as_str)
+            .unwrap_or("")
+            .into(),
+        rfc3339(s.created_at).into(),
+        s.model.as_str().into(),
+        s.provider.as_str().into(),
+        s.status.as_str().into(),
+        int(s.tokens_used).into(),
+        int(s.input_tokens).into(),
+        int(s.output_tokens).into(),
+        int(s.execution_time_ms).into(),
+        int(s.ttft_ms).into(),
+        run.stop_reason.as_deref().unwrap_or("").into(),
+        s.error_message.as_deref().unwrap_or("").into(),
+        run.params.to_string().into(),
+        run.variables.to_string().into(),
+        run.prompt_text.as_str().into(),
+        run.response.as_str().into(),
+    ];
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write_csv_field(out, field)?;
+    }
+    out.write_all(b"\r\n")?;
+    Ok(())
+}
+
+fn write_csv_field(out: &mut dyn Write, field: &str) -> Result<()> {
+    if field.contains([',', '"', '\n', '\r']) {
+        out.write_all(b"\"")?;
+        out.write_all(field.replace('"', "\"\"").as_bytes())?;
+        out.write_all(b"\"")?;
+    } else {
+        out.write_all(field.as_bytes())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        let mut out = Vec::new();
+        write_csv_field(&mut out, "plain").unwrap();
+        write_csv_field(&mut out, "a,\"b\"\nc").unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "plain\"a,\"\"b\"\"\nc\"");
+    }
+
+    #[test]
+    fn providers_are_inferred_from_well_known_model_names() {
+        assert_eq!(provider_for_model("gpt-4o-mini"), "openai");
+        assert_eq!(provider_for_model("claude-3-5-haiku-latest"), "anthropic");
+        assert_eq!(provider_for_model("llama3.2:latest"), "ollama");
+        assert_eq!(provider_for_model("my-model"), "unknown");
+    }
+}
