@@ -1,1 +1,113 @@
-fn main() {}
+//! `promptline`: run prompts and script the run history from a terminal.
+
+mod commands;
+mod output;
+mod timearg;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use promptline_core::Store;
+
+/// Run LLM prompts and keep, search and export the history of every run.
+#[derive(Debug, Parser)]
+#[command(name = "promptline", version, about, max_term_width = 100)]
+struct Cli {
+    /// The database file [default: the desktop app's, in the OS data directory]
+    #[arg(long, global = true, env = "PROMPTLINE_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add, list, show, edit and remove saved prompts
+    #[command(subcommand)]
+    Prompt(commands::prompt::PromptCommand),
+    /// Run a saved prompt or a text, print the response and record the run
+    Run(commands::run::RunArgs),
+    /// List recorded runs, newest first
+    History(commands::history::HistoryArgs),
+    /// Show one run in full
+    Show(commands::history::ShowArgs),
+    /// Delete runs
+    Rm(commands::history::RmArgs),
+    /// Import runs from a JSONL file (one transaction; ids are kept)
+    Import(commands::transfer::ImportArgs),
+    /// Export runs as JSONL, JSON or CSV
+    Export(commands::transfer::ExportArgs),
+    /// Print where the database is
+    DbPath,
+}
+
+/// Exit codes beyond 0 (success) and 1 (a run that ended in an error).
+pub mod exit {
+    /// Bad input, a missing item, or a database failure: nothing was run.
+    pub const FAILURE: u8 = 2;
+    /// A run hit its time limit (as `timeout(1)` does).
+    pub const TIMEOUT: u8 = 124;
+    /// A run was cancelled with Ctrl-C.
+    pub const CANCELLED: u8 = 130;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start: {error}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}
+
+/// A reader that stops early (`promptline export ... | head`) is not an error.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let io = cause.downcast_ref::<std::io::Error>().or_else(|| {
+            match cause.downcast_ref::<promptline_core::Error>() {
+                Some(promptline_core::Error::Io(io)) => Some(io),
+                _ => None,
+            }
+        });
+        io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db_path = match cli.db {
+        Some(path) => path,
+        None => promptline_core::store::default_db_path()?,
+    };
+    if let Command::DbPath = cli.command {
+        println!("{}", db_path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = Store::open(&db_path).await?;
+    let code = match cli.command {
+        Command::Prompt(command) => commands::prompt::execute(&store, command).await?,
+        Command::Run(args) => commands::run::execute(&store, args).await?,
+        Command::History(args) => commands::history::list(&store, args).await?,
+        Command::Show(args) => commands::history::show(&store, args).await?,
+        Command::Rm(args) => commands::history::remove(&store, args).await?,
+        Command::Import(args) => commands::transfer::import(&store, args).await?,
+        Command::Export(args) => commands::transfer::export(&store, args).await?,
+        Command::DbPath => ExitCode::SUCCESS,
+    };
+    store.close().await;
+    Ok(code)
+}

@@ -12,6 +12,7 @@ macro_rules! text_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(transparent)]
         pub struct $name(pub String);
 
@@ -63,6 +64,7 @@ text_id!(
 );
 
 /// How a run ended. A closed set, enforced by the schema as well.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
@@ -113,6 +115,7 @@ impl FromStr for RunStatus {
 }
 
 /// A saved prompt: a named template with `{{variables}}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prompt {
     /// Stable id.
@@ -130,6 +133,7 @@ pub struct Prompt {
 }
 
 /// A prompt as lists show it: the prompt plus facts about its runs.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromptSummary {
     /// The prompt itself.
@@ -166,6 +170,7 @@ pub struct PromptEdit {
 }
 
 /// One run as the timeline lists it: everything but the large text columns.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Stable id.
@@ -198,7 +203,19 @@ pub struct RunSummary {
     pub response_chars: i64,
 }
 
+impl RunSummary {
+    /// The model address as a user writes it: `provider/model`, or just `echo`.
+    pub fn provider_model(&self) -> String {
+        if self.provider == self.model {
+            self.model.clone()
+        } else {
+            format!("{}/{}", self.provider, self.model)
+        }
+    }
+}
+
 /// One run in full, as the detail view and `promptline show` present it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     /// The listed fields.
@@ -256,6 +273,7 @@ pub struct NewRun {
 }
 
 /// Which runs a history query, an export or a bulk delete covers. Empty fields do not filter.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunFilter {
     /// Only this prompt's runs.

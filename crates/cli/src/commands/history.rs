@@ -1,0 +1,170 @@
+//! `promptline history`, `show` and `rm`: reading and pruning the run history.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use promptline_core::{Cursor, RunId, Store};
+
+use super::FilterArgs;
+use crate::output::{self, clip, count, duration_ms, local_time};
+
+/// Arguments of `promptline history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// How many runs to list
+    #[arg(short = 'n', long = "limit", default_value_t = 50, value_name = "N")]
+    pub limit: i64,
+    /// Continue after the run this cursor names (printed as `next_cursor` by the previous page)
+    #[arg(long, value_name = "CURSOR")]
+    pub cursor: Option<String>,
+    /// Print a JSON array; the next page's cursor goes to standard error as `next_cursor: VALUE`
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `promptline show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The run's id
+    pub id: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `promptline rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// The runs' ids
+    #[arg(required = true, value_name = "RUN_ID")]
+    pub ids: Vec<String>,
+}
+
+/// Lists a page of runs.
+pub async fn list(store: &Store, args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    if !(1..=promptline_core::store::runs::MAX_PAGE_SIZE).contains(&args.limit) {
+        anyhow::bail!(
+            "-n must be between 1 and {}",
+            promptline_core::store::runs::MAX_PAGE_SIZE
+        );
+    }
+    let filter = args.filter.to_filter()?;
+    let cursor = args
+        .cursor
+        .as_deref()
+        .map(str::parse::<Cursor>)
+        .transpose()?;
+    let page = store
+        .runs_page(&filter, cursor.as_ref(), args.limit)
+        .await?;
+    if args.json {
+        output::print_json(&page.items)?;
+        if let Some(next) = &page.next_cursor {
+            eprintln!("next_cursor: {next}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if page.items.is_empty() {
+        eprintln!("No runs match. Run something: promptline run --text \"Hello\" --model echo");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let color = output::color_stdout();
+    println!(
+        "{:<19}  {:<9}  {:<24}  {:>9}  {:>7}  {:<36}  RESPONSE",
+        "TIME", "STATUS", "MODEL", "DURATION", "TOKENS", "ID"
+    );
+    for run in &page.items {
+        println!(
+            "{:<19}  {}  {:<24}  {:>9}  {:>7}  {:<36}  {}",
+            local_time(run.created_at),
+            output::status_cell(run.status, color),
+            clip(&run.provider_model(), 24),
+            duration_ms(run.execution_time_ms),
+            count(run.tokens_used),
+            run.id,
+            clip(&run.preview, 60),
+        );
+    }
+    if let Some(next) = &page.next_cursor {
+        eprintln!("More: promptline history --cursor {next} (with the same filters)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Shows one run in full.
+pub async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
+    let run = store.run(&RunId::from(args.id)).await?;
+    if args.json {
+        output::print_json(&run)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let s = &run.summary;
+    let color = output::color_stdout();
+    println!("run:        {}", s.id);
+    println!(
+        "prompt:     {}",
+        s.prompt_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "(ad hoc)".into())
+    );
+    println!(
+        "time:       {} ({})",
+        local_time(s.created_at),
+        promptline_core::store::transfer::rfc3339(s.created_at)
+    );
+    println!(
+        "status:     {}",
+        output::status_cell(s.status, color).trim_end()
+    );
+    println!("model:      {}", s.provider_model());
+    println!(
+        "duration:   {} (first token after {})",
+        duration_ms(s.execution_time_ms),
+        duration_ms(s.ttft_ms)
+    );
+    println!(
+        "tokens:     {} ({} in, {} out)",
+        count(s.tokens_used),
+        count(s.input_tokens),
+        count(s.output_tokens)
+    );
+    if let Some(reason) = &run.stop_reason {
+        println!("stopped:    {reason}");
+    }
+    if let Some(error) = &s.error_message {
+        println!("error:      {error}");
+    }
+    if run.params.as_object().is_some_and(|p| !p.is_empty()) {
+        println!("params:     {}", run.params);
+    }
+    if run.variables.as_object().is_some_and(|v| !v.is_empty()) {
+        println!("variables:  {}", run.variables);
+    }
+    println!("\n── prompt ──\n{}", run.prompt_text);
+    println!(
+        "\n── response ({} characters) ──\n{}",
+        count(Some(s.response_chars)),
+        run.response
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Deletes runs by id.
+pub async fn remove(store: &Store, args: RmArgs) -> anyhow::Result<ExitCode> {
+    let ids: Vec<RunId> = args.ids.iter().map(|id| RunId::from(id.as_str())).collect();
+    let deleted = store.delete_runs(&ids).await?;
+    let missing = ids.len() as u64 - deleted;
+    println!(
+        "Deleted {} run{}.",
+        count(Some(deleted as i64)),
+        if deleted == 1 { "" } else { "s" }
+    );
+    if missing > 0 {
+        eprintln!("{missing} of the ids matched no run.");
+        return Ok(ExitCode::from(crate::exit::FAILURE));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,56 @@
+//! One module per command.
+
+pub mod history;
+pub mod prompt;
+pub mod run;
+pub mod transfer;
+
+use clap::Args;
+use promptline_core::{PromptId, RunFilter, RunStatus};
+
+/// The history filters, shared by `history` and `export`.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only runs of this saved prompt
+    #[arg(long, value_name = "PROMPT_ID")]
+    pub prompt: Option<String>,
+    /// Only runs of this model (repeat for several)
+    #[arg(long = "model", short = 'm', value_name = "MODEL")]
+    pub models: Vec<String>,
+    /// Only runs with this status: success, error, timeout, cancelled (repeat or comma-separate)
+    #[arg(
+        long = "status",
+        short = 's',
+        value_name = "STATUS",
+        value_delimiter = ','
+    )]
+    pub statuses: Vec<String>,
+    /// Only runs at or after this time: RFC 3339, a local date (2026-11-01) or a span ago (7d)
+    #[arg(long, value_name = "TIME", value_parser = crate::timearg::parse)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only runs before this time (same forms as --since)
+    #[arg(long, value_name = "TIME", value_parser = crate::timearg::parse)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Full-text search in the prompt as run and the response (words are matched literally)
+    #[arg(long = "query", short = 'q', value_name = "TEXT")]
+    pub query: Option<String>,
+}
+
+impl FilterArgs {
+    /// The core filter these arguments describe.
+    pub fn to_filter(&self) -> anyhow::Result<RunFilter> {
+        let statuses = self
+            .statuses
+            .iter()
+            .map(|s| s.parse::<RunStatus>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RunFilter {
+            prompt_id: self.prompt.as_deref().map(PromptId::from),
+            models: self.models.clone(),
+            statuses,
+            since: self.since,
+            until: self.until,
+            query: self.query.clone(),
+        })
+    }
+}

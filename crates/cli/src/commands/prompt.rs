@@ -1,0 +1,184 @@
+//! `promptline prompt ...`: saved prompts.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use promptline_core::template;
+use promptline_core::{NewPrompt, PromptEdit, PromptId, Store};
+use serde::Serialize;
+
+use crate::output::{self, count, local_time};
+
+/// Prompt subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PromptCommand {
+    /// Save a new prompt and print its id
+    Add {
+        /// What to call it
+        #[arg(long)]
+        name: String,
+        /// The template; `{{name}}` marks a variable
+        #[arg(long)]
+        text: String,
+        /// The model runs use when none is given (PROVIDER/MODEL, or echo)
+        #[arg(long)]
+        model: Option<String>,
+    },
+    /// List prompts, most recently active first
+    List {
+        /// Only prompts whose name contains this
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many
+        #[arg(short = 'n', long, default_value_t = 200)]
+        limit: i64,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one prompt
+    Show {
+        /// The prompt's id
+        id: String,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a prompt's name, text or default model
+    Edit {
+        /// The prompt's id
+        id: String,
+        /// A new name
+        #[arg(long)]
+        name: Option<String>,
+        /// A new template
+        #[arg(long)]
+        text: Option<String>,
+        /// A new default model (an empty value clears it)
+        #[arg(long)]
+        model: Option<String>,
+    },
+    /// Delete a prompt and all of its runs
+    Rm {
+        /// The prompt's id
+        id: String,
+    },
+}
+
+#[derive(Serialize)]
+struct PromptDetail<'a> {
+    #[serde(flatten)]
+    prompt: &'a promptline_core::Prompt,
+    variables: Vec<String>,
+    run_count: i64,
+}
+
+/// Runs a prompt subcommand.
+pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        PromptCommand::Add { name, text, model } => {
+            let prompt = store
+                .create_prompt(&NewPrompt {
+                    name,
+                    template: text,
+                    default_model: model,
+                })
+                .await?;
+            println!("{}", prompt.id);
+        }
+        PromptCommand::List {
+            search,
+            limit,
+            json,
+        } => {
+            let prompts = store.list_prompts(search.as_deref(), limit).await?;
+            if json {
+                output::print_json(&prompts)?;
+            } else if prompts.is_empty() {
+                eprintln!("No prompts yet. Add one: promptline prompt add --name NAME --text TEXT");
+            } else {
+                let color = output::color_stdout();
+                println!(
+                    "{:<36}  {:<40}  {:>6}  {:<9}  LAST RUN",
+                    "ID", "NAME", "RUNS", "STATUS"
+                );
+                for p in prompts {
+                    let status = p
+                        .last_status
+                        .map(|s| output::status_cell(s, color))
+                        .unwrap_or_else(|| format!("{:<9}", "-"));
+                    let last = p
+                        .last_run_at
+                        .map(local_time)
+                        .unwrap_or_else(|| "never".into());
+                    let name = output::clip(&p.prompt.name, 40);
+                    println!(
+                        "{:<36}  {name:<40}  {:>6}  {status}  {last}",
+                        p.prompt.id,
+                        count(Some(p.run_count))
+                    );
+                }
+            }
+        }
+        PromptCommand::Show { id, json } => {
+            let id = PromptId::from(id);
+            let prompt = store.prompt(&id).await?;
+            let detail = PromptDetail {
+                variables: template::variables(&prompt.template),
+                run_count: store.prompt_run_count(&id).await?,
+                prompt: &prompt,
+            };
+            if json {
+                output::print_json(&detail)?;
+            } else {
+                println!("id:         {}", prompt.id);
+                println!("name:       {}", prompt.name);
+                println!(
+                    "model:      {}",
+                    prompt
+                        .default_model
+                        .as_deref()
+                        .unwrap_or("(none; runs use echo)")
+                );
+                println!(
+                    "variables:  {}",
+                    if detail.variables.is_empty() {
+                        "(none)".into()
+                    } else {
+                        detail.variables.join(", ")
+                    }
+                );
+                println!("runs:       {}", count(Some(detail.run_count)));
+                println!("created:    {}", local_time(prompt.created_at));
+                println!("updated:    {}", local_time(prompt.updated_at));
+                println!("\n{}", prompt.template);
+            }
+        }
+        PromptCommand::Edit {
+            id,
+            name,
+            text,
+            model,
+        } => {
+            if name.is_none() && text.is_none() && model.is_none() {
+                anyhow::bail!("nothing to change: pass --name, --text or --model");
+            }
+            let edit = PromptEdit {
+                name,
+                template: text,
+                default_model: model.map(Some),
+            };
+            let prompt = store.edit_prompt(&PromptId::from(id), &edit).await?;
+            println!("{}", prompt.id);
+        }
+        PromptCommand::Rm { id } => {
+            let runs = store.delete_prompt(&PromptId::from(id.as_str())).await?;
+            let noun = if runs == 1 { "run" } else { "runs" };
+            println!(
+                "Deleted prompt {id} and its {} {noun}.",
+                count(Some(runs as i64))
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
