@@ -6,7 +6,12 @@
 ///
 /// Words are ANDed: `rust async` finds runs that mention both.
 pub fn fts_query(user_text: &str) -> Option<String> {
-    let words: Vec<&str> = user_text.split_whitespace().collect();
+    // FTS5 reads its query as a C string: a NUL would end it inside a quote. Control characters
+    // separate words like spaces do.
+    let words: Vec<&str> = user_text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect();
     let (last, rest) = words.split_last()?;
     let mut query = String::with_capacity(user_text.len() + 4 * words.len());
     for word in rest {
@@ -35,5 +40,6 @@ mod tests {
             r#""rust" """async"""*"#
         );
         assert_eq!(fts_query("   "), None);
+        assert_eq!(fts_query("a\u{0}b").unwrap(), r#""a" "b"*"#);
     }
 }

@@ -1,0 +1,356 @@
+//! Stories across the store: prompts and their runs, pages, filters, search, cascades.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{file_store, new_run};
+use promptline_core::{NewPrompt, PromptEdit, RunFilter, RunStatus, Store};
+
+#[tokio::test]
+async fn prompt_lifecycle_and_cascade_delete_removes_runs_and_search_rows() {
+    let (store, _dir) = file_store().await;
+    let prompt = store
+        .create_prompt(&NewPrompt {
+            name: "Summarize".into(),
+            template: "Sum up {{text}}".into(),
+            default_model: None,
+        })
+        .await
+        .unwrap();
+    let other = store
+        .create_prompt(&NewPrompt {
+            name: "Other".into(),
+            template: "x".into(),
+            default_model: Some("echo".into()),
+        })
+        .await
+        .unwrap();
+    for i in 0..3 {
+        store
+            .insert_run(&new_run(
+                Some(&prompt.id),
+                i,
+                "echo",
+                RunStatus::Success,
+                "zebracorn answer",
+            ))
+            .await
+            .unwrap();
+    }
+    store
+        .insert_run(&new_run(
+            Some(&other.id),
+            10,
+            "echo",
+            RunStatus::Success,
+            "zebracorn too",
+        ))
+        .await
+        .unwrap();
+
+    let edited = store
+        .edit_prompt(
+            &prompt.id,
+            &PromptEdit {
+                name: Some("Summarise".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.name, "Summarise");
+    assert_eq!(edited.template, "Sum up {{text}}");
+
+    let listed = store.list_prompts(None, 10).await.unwrap();
+    let summary = listed.iter().find(|p| p.prompt.id == prompt.id).unwrap();
+    assert_eq!(summary.run_count, 3);
+    assert_eq!(summary.last_status, Some(RunStatus::Success));
+    assert_eq!(
+        store.list_prompts(Some("summar"), 10).await.unwrap().len(),
+        1
+    );
+
+    let search = RunFilter {
+        query: Some("zebracorn".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_runs(&search).await.unwrap(), 4);
+
+    assert_eq!(store.delete_prompt(&prompt.id).await.unwrap(), 3);
+    assert_eq!(store.count_runs(&RunFilter::default()).await.unwrap(), 1);
+    assert_eq!(
+        store.count_runs(&search).await.unwrap(),
+        1,
+        "search rows of deleted runs are gone"
+    );
+    assert!(store.prompt(&prompt.id).await.is_err());
+    assert_eq!(
+        store.delete_prompt(&prompt.id).await.unwrap_err().code(),
+        "not_found"
+    );
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn keyset_pages_cover_every_run_once_newest_first() {
+    let store = Store::open_in_memory().await.unwrap();
+    // Pairs of runs share a timestamp, so the id must break ties.
+    for i in 0..45 {
+        let status = if i % 3 == 0 {
+            RunStatus::Error
+        } else {
+            RunStatus::Success
+        };
+        let mut run = new_run(
+            None,
+            i / 2,
+            if i % 2 == 0 { "a" } else { "b" },
+            status,
+            "text",
+        );
+        run.id = format!("run-{i:03}").into();
+        store.insert_run(&run).await.unwrap();
+    }
+    let filter = RunFilter::default();
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.runs_page(&filter, cursor.as_ref(), 10).await.unwrap();
+        seen.extend(page.items.iter().map(|r| (r.created_at, r.id.clone())));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 45);
+    assert_eq!(
+        seen.iter().map(|(_, id)| id).collect::<HashSet<_>>().len(),
+        45
+    );
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first, ties broken by id");
+
+    let errors_of_a = RunFilter {
+        models: vec!["a".into()],
+        statuses: vec![RunStatus::Error],
+        ..Default::default()
+    };
+    let page = store.runs_page(&errors_of_a, None, 100).await.unwrap();
+    assert!(page
+        .items
+        .iter()
+        .all(|r| r.model == "a" && r.status == RunStatus::Error));
+    assert_eq!(
+        page.items.len() as i64,
+        store.count_runs(&errors_of_a).await.unwrap()
+    );
+    assert_eq!(page.items.len(), 8);
+}
+
+#[tokio::test]
+async fn date_filters_are_half_open() {
+    let store = Store::open_in_memory().await.unwrap();
+    let runs: Vec<_> = (0..5)
+        .map(|i| new_run(None, i * 60, "echo", RunStatus::Success, "x"))
+        .collect();
+    for run in &runs {
+        store.insert_run(run).await.unwrap();
+    }
+    let filter = RunFilter {
+        since: Some(runs[1].created_at),
+        until: Some(runs[3].created_at),
+        ..Default::default()
+    };
+    let page = store.runs_page(&filter, None, 50).await.unwrap();
+    let ids: Vec<_> = page.items.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids, vec![runs[2].id.clone(), runs[1].id.clone()]);
+}
+
+#[tokio::test]
+async fn hostile_search_text_never_raises_an_error_and_matches_literally() {
+    let store = Store::open_in_memory().await.unwrap();
+    let texts = [
+        "plain words about rust",
+        "he said \"quoted\" and left",
+        "NEAR(foo bar) AND OR NOT",
+        "emoji 🙂 party 🎉",
+        "C++ and c# -- minus-dash",
+        "café naïve",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        store
+            .insert_run(&new_run(None, i as i64, "echo", RunStatus::Success, text))
+            .await
+            .unwrap();
+    }
+    let hostile = [
+        "\"",
+        "\"\"",
+        "'",
+        "*",
+        "-",
+        "-rust",
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR(",
+        "NEAR(foo",
+        "(",
+        ")",
+        "((",
+        "a)b(",
+        "^",
+        ":",
+        "col:rust",
+        "rust*",
+        "*rust",
+        "\"unbalanced",
+        "🙂",
+        "🎉🎉",
+        "{",
+        "[",
+        "\\",
+        "%",
+        "_",
+        "a AND",
+        "NOT rust",
+        "+",
+        "\u{0}",
+        "\t\n",
+    ];
+    for query in hostile {
+        let filter = RunFilter {
+            query: Some(query.into()),
+            ..Default::default()
+        };
+        store
+            .runs_page(&filter, None, 50)
+            .await
+            .unwrap_or_else(|e| panic!("{query:?} raised {e}"));
+        store
+            .count_runs(&filter)
+            .await
+            .unwrap_or_else(|e| panic!("{query:?} raised {e}"));
+    }
+    let hits = |q: &str| {
+        let store = store.clone();
+        let q = q.to_owned();
+        async move {
+            store
+                .count_runs(&RunFilter {
+                    query: Some(q),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        hits("NEAR(foo").await,
+        1,
+        "NEAR( is a word here, not syntax"
+    );
+    assert_eq!(hits("\"quoted\"").await, 1);
+    assert_eq!(hits("AND").await, 3, "a word like any other, in any case");
+    assert_eq!(hits("🙂").await, 1);
+    assert_eq!(hits("cafe").await, 1, "diacritics fold");
+    assert_eq!(hits("rus").await, 1, "the last word is a prefix");
+    assert_eq!(hits("rust party").await, 0, "words are ANDed");
+}
+
+#[tokio::test]
+async fn full_responses_are_stored_whole_and_lists_carry_only_a_preview() {
+    let store = Store::open_in_memory().await.unwrap();
+    let big = "word ".repeat(400_000);
+    let run = store
+        .insert_run(&new_run(None, 0, "echo", RunStatus::Success, &big))
+        .await
+        .unwrap();
+    assert_eq!(run.response, big);
+    assert_eq!(run.summary.response_chars, big.chars().count() as i64);
+    let page = store
+        .runs_page(&RunFilter::default(), None, 10)
+        .await
+        .unwrap();
+    assert!(
+        page.items[0].preview.chars().count() <= promptline_core::store::runs::PREVIEW_CHARS + 1
+    );
+    assert!(page.items[0].preview.ends_with('…'));
+}
+
+#[tokio::test]
+async fn failed_runs_preview_their_error_and_bulk_delete_follows_the_filter() {
+    let store = Store::open_in_memory().await.unwrap();
+    store
+        .insert_run(&new_run(None, 0, "m", RunStatus::Error, ""))
+        .await
+        .unwrap();
+    store
+        .insert_run(&new_run(None, 1, "m", RunStatus::Success, "fine"))
+        .await
+        .unwrap();
+    store
+        .insert_run(&new_run(None, 2, "n", RunStatus::Error, ""))
+        .await
+        .unwrap();
+    let page = store
+        .runs_page(&RunFilter::default(), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.items[2].preview, "boom");
+
+    let errors_of_m = RunFilter {
+        models: vec!["m".into()],
+        statuses: vec![RunStatus::Error],
+        ..Default::default()
+    };
+    assert_eq!(store.delete_matching_runs(&errors_of_m).await.unwrap(), 1);
+    assert_eq!(store.count_runs(&RunFilter::default()).await.unwrap(), 2);
+    let models = store.models_in_history().await.unwrap();
+    assert_eq!(models, vec![("m".to_owned(), 1), ("n".to_owned(), 1)]);
+}
+
+#[tokio::test]
+async fn the_schema_rejects_unknown_statuses_and_dangling_prompts() {
+    let (store, dir) = file_store().await;
+    drop(store);
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}?mode=rw",
+        dir.path().join("history.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let insert = |status: &'static str, prompt: Option<&'static str>| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO runs (id, prompt_id, created_at, model, provider, status, prompt_text, response) \
+                 VALUES (?, ?, 0, 'm', 'p', ?, '', '')",
+            )
+            .bind(uuid_like())
+            .bind(prompt)
+            .bind(status)
+            .execute(&pool)
+            .await
+        }
+    };
+    assert!(insert("success", None).await.is_ok());
+    assert!(
+        insert("finished", None).await.is_err(),
+        "status is a closed set"
+    );
+    assert!(
+        insert("success", Some("no-such-prompt")).await.is_err(),
+        "foreign keys are enforced"
+    );
+}
+
+fn uuid_like() -> String {
+    promptline_core::RunId::new().0
+}

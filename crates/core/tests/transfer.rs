@@ -1,0 +1,264 @@
+//! Import and export against the realistic data of `shared/datagen`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Cursor as IoCursor};
+
+use common::{file_store, generate_runs};
+use promptline_core::store::transfer::ExportFormat;
+use promptline_core::{RunFilter, RunStatus, Store};
+
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+#[derive(Default)]
+struct Expected {
+    runs: i64,
+    per_model: BTreeMap<String, i64>,
+    per_status: BTreeMap<String, i64>,
+    marker_hits: BTreeMap<&'static str, i64>,
+    prompts: std::collections::HashSet<String>,
+}
+
+const MARKERS: [&str; 4] = ["pelican", "kubernetes", "postgres", "typescript"];
+
+fn expected_from(path: &std::path::Path) -> Expected {
+    let mut expected = Expected::default();
+    for line in BufReader::new(std::fs::File::open(path).unwrap()).lines() {
+        let value: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let text = |k: &str| value[k].as_str().unwrap_or("").to_owned();
+        expected.runs += 1;
+        *expected.per_model.entry(text("model")).or_default() += 1;
+        *expected.per_status.entry(text("status")).or_default() += 1;
+        expected.prompts.insert(text("prompt_id"));
+        let all = format!("{} {}", text("prompt_text"), text("response"));
+        let found: std::collections::HashSet<String> = words(&all).collect();
+        for marker in MARKERS {
+            if found.contains(marker) {
+                *expected.marker_hits.entry(marker).or_default() += 1;
+            }
+        }
+    }
+    expected
+}
+
+async fn count(store: &Store, filter: RunFilter) -> i64 {
+    store.count_runs(&filter).await.unwrap()
+}
+
+#[tokio::test]
+async fn importing_generated_runs_matches_counts_computed_from_the_file() {
+    let (store, dir) = file_store().await;
+    let path = generate_runs(2000, dir.path());
+    let expected = expected_from(&path);
+    assert_eq!(expected.runs, 2000);
+
+    let mut progress_calls = 0;
+    let report = store
+        .import_jsonl(
+            "runs.jsonl",
+            BufReader::new(std::fs::File::open(&path).unwrap()),
+            &mut |_| progress_calls += 1,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.runs_added, 2000);
+    assert_eq!(report.prompts_added as usize, expected.prompts.len());
+    assert!(progress_calls >= 1);
+
+    assert_eq!(count(&store, RunFilter::default()).await, expected.runs);
+    for (model, n) in &expected.per_model {
+        assert_eq!(
+            count(
+                &store,
+                RunFilter {
+                    models: vec![model.clone()],
+                    ..Default::default()
+                }
+            )
+            .await,
+            *n,
+            "{model}"
+        );
+    }
+    for (status, n) in &expected.per_status {
+        let status: RunStatus = status.parse().unwrap();
+        assert_eq!(
+            count(
+                &store,
+                RunFilter {
+                    statuses: vec![status],
+                    ..Default::default()
+                }
+            )
+            .await,
+            *n,
+            "{status}"
+        );
+    }
+    for marker in MARKERS {
+        let want = expected.marker_hits.get(marker).copied().unwrap_or(0);
+        let got = count(
+            &store,
+            RunFilter {
+                query: Some(marker.into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(got, want, "hits for {marker}");
+    }
+    assert!(
+        expected.marker_hits["typescript"] > 100,
+        "the data has typescript hits to find"
+    );
+
+    // Imported history groups by prompt.
+    let prompts = store.list_prompts(None, 5000).await.unwrap();
+    assert_eq!(prompts.len(), expected.prompts.len());
+    assert_eq!(prompts.iter().map(|p| p.run_count).sum::<i64>(), 2000);
+
+    // The same file again adds nothing.
+    let again = store
+        .import_jsonl(
+            "runs.jsonl",
+            BufReader::new(std::fs::File::open(&path).unwrap()),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.runs_added, again.runs_skipped, again.prompts_added),
+        (0, 2000, 0)
+    );
+    assert_eq!(count(&store, RunFilter::default()).await, 2000);
+}
+
+#[tokio::test]
+async fn jsonl_export_then_import_into_an_empty_store_gives_the_same_runs() {
+    let (store, dir) = file_store().await;
+    let path = generate_runs(300, dir.path());
+    store
+        .import_jsonl(
+            "in",
+            BufReader::new(std::fs::File::open(&path).unwrap()),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+
+    let mut first = Vec::new();
+    assert_eq!(
+        store
+            .export(&RunFilter::default(), ExportFormat::Jsonl, &mut first)
+            .await
+            .unwrap(),
+        300
+    );
+
+    let copy = Store::open(&dir.path().join("copy.db")).await.unwrap();
+    let report = copy
+        .import_jsonl("export", IoCursor::new(first.clone()), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.runs_added, 300);
+    let mut second = Vec::new();
+    copy.export(&RunFilter::default(), ExportFormat::Jsonl, &mut second)
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(first).unwrap(),
+        String::from_utf8(second).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn json_and_csv_exports_hold_every_matching_run() {
+    let (store, dir) = file_store().await;
+    let path = generate_runs(200, dir.path());
+    store
+        .import_jsonl(
+            "in",
+            BufReader::new(std::fs::File::open(&path).unwrap()),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let errors = RunFilter {
+        statuses: vec![RunStatus::Error],
+        ..Default::default()
+    };
+    let n_errors = store.count_runs(&errors).await.unwrap();
+
+    let mut json = Vec::new();
+    store
+        .export(&errors, ExportFormat::Json, &mut json)
+        .await
+        .unwrap();
+    let parsed: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
+    assert_eq!(parsed.len() as i64, n_errors);
+    assert!(parsed
+        .iter()
+        .all(|r| r["status"] == "error" && r["error_message"].is_string()));
+
+    let mut csv = Vec::new();
+    store
+        .export(&RunFilter::default(), ExportFormat::Csv, &mut csv)
+        .await
+        .unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("id,prompt_id,created_at,model,provider,status,"));
+    // Records end in CRLF; responses hold bare newlines inside quotes.
+    assert_eq!(csv.matches("\r\n").count(), 201);
+
+    let mut empty = Vec::new();
+    let none = RunFilter {
+        query: Some("nosuchwordanywhere".into()),
+        ..Default::default()
+    };
+    store
+        .export(&none, ExportFormat::Json, &mut empty)
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8(empty).unwrap(), "[]\n");
+}
+
+#[tokio::test]
+async fn a_malformed_line_aborts_the_import_with_its_number_and_changes_nothing() {
+    let (store, dir) = file_store().await;
+    let path = generate_runs(50, dir.path());
+    let mut lines: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines[36] = lines[36]
+        .replace("\"status\": \"success\"", "\"status\": \"finished\"")
+        .replace("\"status\": \"error\"", "\"status\": \"finished\"");
+    let bad_status = lines.join("\n");
+    let err = store
+        .import_jsonl("bad.jsonl", IoCursor::new(bad_status), &mut |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "bad_import");
+    assert!(
+        err.to_string()
+            .starts_with("bad.jsonl: line 37: unknown status `finished`"),
+        "{err}"
+    );
+
+    lines[36] = "{not json".into();
+    let err = store
+        .import_jsonl("bad.jsonl", IoCursor::new(lines.join("\n")), &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("line 37"), "{err}");
+    assert!(err.to_string().ends_with("nothing was imported"), "{err}");
+
+    assert_eq!(store.count_runs(&RunFilter::default()).await.unwrap(), 0);
+    assert!(store.list_prompts(None, 10).await.unwrap().is_empty());
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what Promptline needs on a fresh machine. Idempotent: a second run only checks.
+#   scripts/setup.sh        build and run (Debian packages for Tauri, npm packages)
+#   scripts/setup.sh test   the same plus what the tests need (WebKitWebDriver, Xvfb, xclip, tauri-driver)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode="${1:-app}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+need_cmd() {
+  command -v "$1" >/dev/null 2>&1 || { echo "error: '$1' is required: $2" >&2; exit 1; }
+}
+
+debian_packages() {
+  local packages=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev
+    librsvg2-dev libxdo-dev python3)
+  if [ "$mode" = test ]; then
+    packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core)
+  fi
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "Installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # A private archive dir: a hook on some machines empties the default cache mid-install.
+  local cache="${TMPDIR:-/tmp}/promptline-apt-cache"
+  mkdir -p "$cache/partial"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    -o Dir::Cache::Archives="$cache" "${missing[@]}"
+}
+
+if command -v dpkg-query >/dev/null 2>&1; then
+  debian_packages
+else
+  say "Not a Debian-like system: install Tauri's prerequisites yourself (https://v2.tauri.app/start/prerequisites/)"
+fi
+
+need_cmd cargo "install Rust with rustup"
+need_cmd node "install Node.js 20 or newer"
+need_cmd npm "install Node.js 20 or newer"
+
+if [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "Installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi
+
+if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null 2>&1; then
+  say "Installing tauri-driver"
+  cargo install --locked tauri-driver
+fi
