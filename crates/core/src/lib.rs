@@ -3,6 +3,7 @@
 
 pub mod domain;
 pub mod error;
+pub mod keys;
 pub mod providers;
 pub mod runner;
 pub mod store;

@@ -1,14 +1,31 @@
 //! Providers: one trait, one file per API. Streaming comes first; a non-streaming call yields the
 //! same events, just all at once, so the runner treats both alike.
+//!
+//! Which providers exist is configuration kept in the database ([`ProviderConfig`], the
+//! `providers` table), so the CLI and the desktop app share it; [`for_model`] turns a model
+//! address into a ready provider, with its key from a [`KeySource`].
 
+pub mod anthropic;
 pub mod echo;
+pub mod gemini;
+mod http;
+pub mod openai;
+pub mod sse;
 
+use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::keys::KeySource;
+use crate::store::Store;
+
+pub use http::CONNECT_TIMEOUT;
 
 /// What the runner asks a provider for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +99,11 @@ pub type EventStream = BoxStream<'static, Result<ProviderEvent, ProviderError>>;
 pub trait Provider: Send + Sync {
     /// Starts the call. Nothing is sent until the stream is first polled.
     fn stream(&self, request: ProviderRequest) -> EventStream;
+
+    /// The models the API offers, by the names a run uses. APIs that cannot list theirs say so.
+    fn list_models(&self) -> BoxFuture<'static, Result<Vec<String>, ProviderError>> {
+        Box::pin(async { Err(ProviderError::new("this provider cannot list its models")) })
+    }
 }
 
 /// A model address split into the configured provider and the provider's model name.
@@ -114,13 +136,215 @@ impl ModelRef {
     }
 }
 
-/// Finds the provider for a model address. Knows the built-in `echo`; configured providers are
-/// looked up in the store.
+/// Finds the provider for a model address without the database: only the built-in `echo`.
+/// Front ends use [`for_model`], which knows every configured provider.
 pub fn resolve(model: &ModelRef) -> Result<Arc<dyn Provider>> {
     match model.provider.as_str() {
         echo::PROVIDER_NAME => Ok(Arc::new(echo::EchoProvider)),
         other => Err(Error::not_found("provider", other)),
     }
+}
+
+/// Which API a configured provider speaks. A closed set, enforced by the schema as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// OpenAI-compatible Chat Completions (OpenAI, Ollama, LM Studio, vLLM, OpenRouter, ...).
+    #[serde(rename = "openai")]
+    OpenAi,
+    /// Anthropic's Messages API.
+    Anthropic,
+    /// Google's Gemini API.
+    Gemini,
+    /// The offline demo that answers with the prompt.
+    Echo,
+}
+
+impl ProviderKind {
+    /// Every kind, in display order.
+    pub const ALL: [ProviderKind; 4] = [Self::OpenAi, Self::Anthropic, Self::Gemini, Self::Echo];
+
+    /// The stored and serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenAi => "openai",
+            Self::Anthropic => "anthropic",
+            Self::Gemini => "gemini",
+            Self::Echo => "echo",
+        }
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProviderKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown provider kind `{s}`: use one of openai, anthropic, gemini, echo"
+                ))
+            })
+    }
+}
+
+/// A configured provider: a name that model addresses use, the API it speaks and where.
+/// Holds the *name* of the key's environment variable, never a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderConfig {
+    /// What model addresses call it: `openai` in `openai/gpt-4o-mini`.
+    pub name: String,
+    /// The API it speaks.
+    pub kind: ProviderKind,
+    /// Where the API is, e.g. `https://api.openai.com/v1`; empty for `echo`.
+    pub base_url: String,
+    /// The environment variable holding its key when the keychain has none, e.g.
+    /// `OPENAI_API_KEY`; `None` for providers that need no key (a local Ollama).
+    pub key_env: Option<String>,
+    /// Whether it is one of the entries Promptline ships with.
+    pub builtin: bool,
+    /// When it was added (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When it was last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields a new provider needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewProvider {
+    /// Its name: letters, digits, `-`, `_` and `.`; no `/`.
+    pub name: String,
+    /// The API it speaks.
+    pub kind: ProviderKind,
+    /// Where the API is; required for every kind but `echo`.
+    pub base_url: String,
+    /// The environment variable that may hold its key.
+    pub key_env: Option<String>,
+}
+
+/// A change to a provider; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderEdit {
+    /// A new kind.
+    pub kind: Option<ProviderKind>,
+    /// A new base URL.
+    pub base_url: Option<String>,
+    /// A new key variable; `Some(None)` clears it.
+    pub key_env: Option<Option<String>>,
+}
+
+/// Builds the provider a configuration describes, with its key from `keys`.
+///
+/// A provider with a `key_env` needs a key: when neither the keychain nor the variable has one,
+/// this fails with what to do. A provider without one (a local server) gets a key only if the
+/// keychain holds one for it.
+pub fn build(config: &ProviderConfig, keys: &dyn KeySource) -> Result<Arc<dyn Provider>> {
+    if config.kind == ProviderKind::Echo {
+        return Ok(Arc::new(echo::EchoProvider));
+    }
+    let key = keys.key_for(config)?;
+    if key.is_none() {
+        if let Some(var) = &config.key_env {
+            return Err(Error::invalid(format!(
+                "no API key for `{name}`: run `promptline key set {name}` or set {var}",
+                name = config.name
+            )));
+        }
+    }
+    let (name, base, env) = (&config.name, &config.base_url, config.key_env.clone());
+    Ok(match config.kind {
+        ProviderKind::OpenAi => Arc::new(openai::OpenAiProvider::new(name, base, key, env)),
+        ProviderKind::Anthropic => {
+            Arc::new(anthropic::AnthropicProvider::new(name, base, key, env))
+        }
+        ProviderKind::Gemini => Arc::new(gemini::GeminiProvider::new(name, base, key, env)),
+        ProviderKind::Echo => Arc::new(echo::EchoProvider),
+    })
+}
+
+/// Finds the configured provider a model address names and builds it with its key.
+///
+/// `echo` always works, even when its entry was removed: it is the offline demo.
+pub async fn for_model(
+    store: &Store,
+    keys: &dyn KeySource,
+    model: &ModelRef,
+) -> Result<Arc<dyn Provider>> {
+    match store.provider(&model.provider).await {
+        Ok(config) => build(&config, keys),
+        Err(Error::NotFound { .. }) if model.provider == echo::PROVIDER_NAME => {
+            Ok(Arc::new(echo::EchoProvider))
+        }
+        Err(Error::NotFound { .. }) => Err(Error::invalid(format!(
+            "no provider named `{}`: add it with `promptline provider add {} --kind openai|anthropic|gemini --base-url URL`, \
+             or see `promptline provider list`",
+            model.provider, model.provider
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
+/// What one configured provider offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderModels {
+    /// The provider's name; a model address is `provider/model`.
+    pub provider: String,
+    /// The API it speaks.
+    pub kind: ProviderKind,
+    /// Its models, when it could list them.
+    pub models: Vec<String>,
+    /// Why it could not, in words a user can act on.
+    pub error: Option<String>,
+}
+
+/// How long [`list_models`] waits for each provider.
+pub const LIST_MODELS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Asks every configured provider which models it offers, all at once; a provider that fails
+/// (no key, not running, no list endpoint) gets its error instead of a list.
+pub async fn list_models(store: &Store, keys: &dyn KeySource) -> Result<Vec<ProviderModels>> {
+    let configs = store.list_providers().await?;
+    let lookups = configs.into_iter().map(|config| {
+        let provider = build(&config, keys);
+        async move {
+            let listed = match provider {
+                Err(error) => Err(error.to_string()),
+                Ok(_) if config.kind == ProviderKind::Echo => {
+                    Ok(vec![echo::PROVIDER_NAME.to_owned()])
+                }
+                Ok(provider) => {
+                    match tokio::time::timeout(LIST_MODELS_TIMEOUT, provider.list_models()).await {
+                        Ok(Ok(models)) => Ok(models),
+                        Ok(Err(error)) => Err(error.message),
+                        Err(_) => Err(format!(
+                            "{} did not list its models within {} s",
+                            config.name,
+                            LIST_MODELS_TIMEOUT.as_secs()
+                        )),
+                    }
+                }
+            };
+            let (models, error) = match listed {
+                Ok(models) => (models, None),
+                Err(error) => (Vec::new(), Some(error)),
+            };
+            ProviderModels {
+                provider: config.name,
+                kind: config.kind,
+                models,
+                error,
+            }
+        }
+    });
+    Ok(futures_util::future::join_all(lookups).await)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod filter;
 pub mod prompts;
+pub mod providers;
 pub mod runs;
 pub mod search;
 pub mod transfer;
