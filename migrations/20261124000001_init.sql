@@ -13,9 +13,11 @@ CREATE TABLE prompts (
 
 CREATE INDEX prompts_by_updated ON prompts (updated_at, id);
 
--- The spec's prompt_run_history. `seq` is the explicit integer key the search index points at.
--- The large text columns come last, so reading the short ones never walks their overflow pages, and
--- list views read `preview` instead of them.
+-- The spec's prompt_run_history, in two tables: `runs` holds the short columns every list, filter and
+-- sort reads (a few hundred bytes a row, so index lookups stay in a small, hot table), `run_texts`
+-- the prompt as run and the full response, read only when a run is opened or exported. The view
+-- `run_history` shows them as the one record they are. `seq` is the explicit integer key that
+-- joins them and that the search index points at.
 CREATE TABLE runs (
     seq               INTEGER PRIMARY KEY,
     id                TEXT NOT NULL UNIQUE,
@@ -34,9 +36,13 @@ CREATE TABLE runs (
     params            TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(params)),
     variables         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(variables)),
     response_chars    INTEGER NOT NULL DEFAULT 0,
-    preview           TEXT NOT NULL DEFAULT '',
-    prompt_text       TEXT NOT NULL,
-    response          TEXT NOT NULL
+    preview           TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE run_texts (
+    seq         INTEGER PRIMARY KEY REFERENCES runs (seq) ON DELETE CASCADE,
+    prompt_text TEXT NOT NULL,
+    response    TEXT NOT NULL
 );
 
 -- Keyset pagination walks these newest-first: the global timeline, one prompt's timeline, and the
@@ -46,26 +52,32 @@ CREATE INDEX runs_by_prompt ON runs (prompt_id, created_at, id);
 CREATE INDEX runs_by_model  ON runs (model, created_at, id);
 CREATE INDEX runs_by_status ON runs (status, created_at, id);
 
+CREATE VIEW run_history AS
+SELECT r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, r.input_tokens,
+       r.output_tokens, r.execution_time_ms, r.ttft_ms, r.stop_reason, r.error_message, r.params,
+       r.variables, t.prompt_text, t.response
+FROM runs r JOIN run_texts t ON t.seq = r.seq;
+
 -- Full-text search over what was sent and what came back. External content: the text lives once, in
--- `runs`; triggers keep the index in step, including cascaded deletes.
+-- `run_texts`; triggers keep the index in step, including deletes cascaded from prompts and runs.
 CREATE VIRTUAL TABLE runs_fts USING fts5 (
     prompt_text,
     response,
-    content = 'runs',
+    content = 'run_texts',
     content_rowid = 'seq',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
-CREATE TRIGGER runs_fts_after_insert AFTER INSERT ON runs BEGIN
+CREATE TRIGGER run_texts_fts_after_insert AFTER INSERT ON run_texts BEGIN
     INSERT INTO runs_fts (rowid, prompt_text, response) VALUES (new.seq, new.prompt_text, new.response);
 END;
 
-CREATE TRIGGER runs_fts_after_delete AFTER DELETE ON runs BEGIN
+CREATE TRIGGER run_texts_fts_after_delete AFTER DELETE ON run_texts BEGIN
     INSERT INTO runs_fts (runs_fts, rowid, prompt_text, response)
     VALUES ('delete', old.seq, old.prompt_text, old.response);
 END;
 
-CREATE TRIGGER runs_fts_after_update AFTER UPDATE OF prompt_text, response ON runs BEGIN
+CREATE TRIGGER run_texts_fts_after_update AFTER UPDATE ON run_texts BEGIN
     INSERT INTO runs_fts (runs_fts, rowid, prompt_text, response)
     VALUES ('delete', old.seq, old.prompt_text, old.response);
     INSERT INTO runs_fts (rowid, prompt_text, response) VALUES (new.seq, new.prompt_text, new.response);

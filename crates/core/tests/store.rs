@@ -330,8 +330,8 @@ async fn the_schema_rejects_unknown_statuses_and_dangling_prompts() {
         let pool = pool.clone();
         async move {
             sqlx::query(
-                "INSERT INTO runs (id, prompt_id, created_at, model, provider, status, prompt_text, response) \
-                 VALUES (?, ?, 0, 'm', 'p', ?, '', '')",
+                "INSERT INTO runs (id, prompt_id, created_at, model, provider, status) \
+                 VALUES (?, ?, 0, 'm', 'p', ?)",
             )
             .bind(uuid_like())
             .bind(prompt)

@@ -1,7 +1,7 @@
 //! The `runs` table: the history of every prompt run.
 
 use futures_util::stream::{BoxStream, StreamExt};
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::{
     from_micros, to_micros, Cursor, NewRun, Page, PromptId, Run, RunFilter, RunId, RunStatus,
@@ -21,12 +21,18 @@ const SUMMARY_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provi
 
 const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
-     r.stop_reason, r.params, r.variables, r.prompt_text, r.response";
+     r.stop_reason, r.params, r.variables, t.prompt_text, t.response";
+
+/// `runs r` with its texts, for queries that read a run in full.
+const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
 
 const INSERT_SQL: &str = "INSERT INTO runs (id, prompt_id, created_at, model, provider, status, tokens_used, \
      input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, params, variables, \
-     response_chars, preview, prompt_text, response) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+     response_chars, preview) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq";
+
+const INSERT_TEXTS_SQL: &str =
+    "INSERT INTO run_texts (seq, prompt_text, response) VALUES (?, ?, ?)";
 
 #[derive(FromRow)]
 struct SummaryRow {
@@ -115,12 +121,14 @@ pub fn preview_of(response: &str, error_message: Option<&str>) -> String {
     preview
 }
 
-/// Inserts a run unless one with the same id exists; returns whether it was inserted.
-pub(crate) async fn insert_with<'e, E>(executor: E, run: &NewRun) -> Result<bool>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
-    let done = sqlx::query(INSERT_SQL)
+/// Inserts a run and its texts unless a run with the same id exists; returns whether it was
+/// inserted. Call inside a transaction so the two rows land together.
+pub(crate) async fn insert_with(
+    conn: &mut SqliteConnection,
+    run: &NewRun,
+    preview: &str,
+) -> Result<bool> {
+    let seq: Option<i64> = sqlx::query_scalar(INSERT_SQL)
         .bind(run.id.as_str())
         .bind(run.prompt_id.as_ref().map(PromptId::as_str))
         .bind(to_micros(run.created_at))
@@ -137,12 +145,17 @@ where
         .bind(json_object_text(&run.params)?)
         .bind(json_object_text(&run.variables)?)
         .bind(run.response.chars().count() as i64)
-        .bind(preview_of(&run.response, run.error_message.as_deref()))
+        .bind(preview)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(seq) = seq else { return Ok(false) };
+    sqlx::query(INSERT_TEXTS_SQL)
+        .bind(seq)
         .bind(&run.prompt_text)
         .bind(&run.response)
-        .execute(executor)
+        .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(true)
 }
 
 fn json_object_text(value: &serde_json::Value) -> Result<String> {
@@ -153,20 +166,54 @@ fn json_object_text(value: &serde_json::Value) -> Result<String> {
 }
 
 impl Store {
-    /// Records a run. Fails if a run with its id already exists.
+    /// Records a run (both of its rows in one transaction) and returns it as stored. Fails if a
+    /// run with its id already exists.
     pub async fn insert_run(&self, run: &NewRun) -> Result<Run> {
-        if !insert_with(self.pool(), run).await? {
+        let preview = preview_of(&run.response, run.error_message.as_deref());
+        let mut tx = self.pool().begin().await?;
+        if !insert_with(&mut tx, run, &preview).await? {
             return Err(Error::invalid(format!(
                 "a run with id `{}` already exists",
                 run.id
             )));
         }
-        self.run(&run.id).await
+        tx.commit().await?;
+        Ok(Run {
+            summary: RunSummary {
+                id: run.id.clone(),
+                prompt_id: run.prompt_id.clone(),
+                created_at: run.created_at,
+                model: run.model.clone(),
+                provider: run.provider.clone(),
+                status: run.status,
+                tokens_used: run.tokens_used,
+                input_tokens: run.input_tokens,
+                output_tokens: run.output_tokens,
+                execution_time_ms: run.execution_time_ms,
+                ttft_ms: run.ttft_ms,
+                error_message: run.error_message.clone(),
+                preview,
+                response_chars: run.response.chars().count() as i64,
+            },
+            stop_reason: run.stop_reason.clone(),
+            params: if run.params.is_null() {
+                serde_json::json!({})
+            } else {
+                run.params.clone()
+            },
+            variables: if run.variables.is_null() {
+                serde_json::json!({})
+            } else {
+                run.variables.clone()
+            },
+            prompt_text: run.prompt_text.clone(),
+            response: run.response.clone(),
+        })
     }
 
     /// One run in full, with its prompt text and response.
     pub async fn run(&self, id: &RunId) -> Result<Run> {
-        let sql = format!("SELECT {FULL_COLUMNS} FROM runs r WHERE r.id = ?");
+        let sql = format!("SELECT {FULL_COLUMNS} {FULL_FROM} WHERE r.id = ?");
         let row: Option<FullRow> = sqlx::query_as(&sql)
             .bind(id.as_str())
             .fetch_optional(self.pool())
@@ -232,7 +279,7 @@ impl Store {
         let filter = filter.clone();
         tokio::spawn(async move {
             let mut query =
-                QueryBuilder::<Sqlite>::new(format!("SELECT {FULL_COLUMNS} FROM runs r"));
+                QueryBuilder::<Sqlite>::new(format!("SELECT {FULL_COLUMNS} {FULL_FROM}"));
             if !filter::push_where(&mut query, &filter, None) {
                 return;
             }

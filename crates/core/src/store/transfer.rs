@@ -216,7 +216,8 @@ impl Store {
                     }
                 }
             }
-            if runs::insert_with(&mut *tx, &run).await? {
+            let preview = runs::preview_of(&run.response, run.error_message.as_deref());
+            if runs::insert_with(&mut tx, &run, &preview).await? {
                 report.runs_added += 1;
             } else {
                 report.runs_skipped += 1;
