@@ -189,7 +189,11 @@ impl StreamDecoder for EventDecoder {
     }
 }
 
-fn decode_message(api: &Api, body: Value) -> Result<Vec<ProviderEvent>, ProviderError> {
+fn decode_message(
+    api: &Api,
+    body: Value,
+    events: &mut Vec<ProviderEvent>,
+) -> Result<(), ProviderError> {
     if body.get("type").and_then(Value::as_str) == Some("error") {
         return Err(stream_error(api, &body));
     }
@@ -202,7 +206,6 @@ fn decode_message(api: &Api, body: Value) -> Result<Vec<ProviderEvent>, Provider
         .filter(|block| block.get("type").and_then(Value::as_str) == Some("text"))
         .filter_map(|block| block.get("text").and_then(Value::as_str))
         .collect();
-    let mut events = Vec::new();
     if !text.is_empty() {
         events.push(ProviderEvent::Text { text });
     }
@@ -216,7 +219,7 @@ fn decode_message(api: &Api, body: Value) -> Result<Vec<ProviderEvent>, Provider
             reason: reason.to_owned(),
         });
     }
-    Ok(events)
+    Ok(())
 }
 
 impl Provider for AnthropicProvider {

@@ -212,13 +212,15 @@ impl StreamDecoder for ChunkDecoder {
     }
 }
 
-fn decode_whole(api: &Api, body: Value) -> Result<Vec<ProviderEvent>, ProviderError> {
-    let mut events = Vec::new();
+fn decode_whole(
+    api: &Api,
+    body: Value,
+    events: &mut Vec<ProviderEvent>,
+) -> Result<(), ProviderError> {
     if body.get("candidates").is_none() && body.get("promptFeedback").is_none() {
         return Err(api.malformed("a response", "it has no `candidates`"));
     }
-    decode_response(api, &body, &mut events)?;
-    Ok(events)
+    decode_response(api, &body, events).map(|_| ())
 }
 
 impl Provider for GeminiProvider {

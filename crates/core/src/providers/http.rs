@@ -299,7 +299,9 @@ impl ErrorDetails {
             .or_else(|| text(json.get("detail")));
         let kind = text(error.get("type")).or_else(|| text(error.get("status")));
         let message = match (message, kind) {
-            (Some(m), Some(k)) if !m.contains(&k) => Some(format!("{m} ({k})")),
+            (Some(m), Some(k)) if !m.contains(&k) => {
+                Some(format!("{} ({k})", m.trim().trim_end_matches('.')))
+            }
             (Some(m), _) => Some(m),
             (None, Some(k)) => Some(k),
             (None, None) => None,
@@ -486,26 +488,31 @@ pub(crate) fn sse_stream<D: StreamDecoder>(
     .boxed()
 }
 
+/// Finds the events in a whole (non-streamed) JSON answer, appending them to `out`; events found
+/// before an error are still yielded, ahead of it.
+pub(crate) type BodyDecoder =
+    fn(&Api, serde_json::Value, &mut Vec<ProviderEvent>) -> Result<(), ProviderError>;
+
 /// A stream that sends `request` when first polled, reads the whole JSON body and yields the
 /// events `decode` finds in it.
-pub(crate) fn json_stream(
-    api: Api,
-    request: RequestBuilder,
-    decode: fn(&Api, serde_json::Value) -> Result<Vec<ProviderEvent>, ProviderError>,
-) -> EventStream {
+pub(crate) fn json_stream(api: Api, request: RequestBuilder, decode: BodyDecoder) -> EventStream {
     stream::once(async move {
-        let body = api.send_for_body(request).await?;
-        let json: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| api.malformed("a response", e))?;
-        decode(&api, json)
-    })
-    .flat_map(|result| {
-        let items: Vec<Result<ProviderEvent, ProviderError>> = match result {
-            Ok(events) => events.into_iter().map(Ok).collect(),
-            Err(error) => vec![Err(error)],
+        let mut events = Vec::new();
+        let outcome = match api.send_for_body(request).await {
+            Ok(body) => match serde_json::from_slice(&body) {
+                Ok(json) => decode(&api, json, &mut events),
+                Err(e) => Err(api.malformed("a response", e)),
+            },
+            Err(error) => Err(error),
         };
+        let mut items: Vec<Result<ProviderEvent, ProviderError>> =
+            events.into_iter().map(Ok).collect();
+        if let Err(error) = outcome {
+            items.push(Err(error));
+        }
         stream::iter(items)
     })
+    .flatten()
     .boxed()
 }
 

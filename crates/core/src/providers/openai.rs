@@ -145,7 +145,11 @@ impl StreamDecoder for ChunkDecoder {
     }
 }
 
-fn decode_completion(api: &Api, body: Value) -> Result<Vec<ProviderEvent>, ProviderError> {
+fn decode_completion(
+    api: &Api,
+    body: Value,
+    events: &mut Vec<ProviderEvent>,
+) -> Result<(), ProviderError> {
     if let Some(error) = inline_error(api, &body) {
         return Err(error);
     }
@@ -154,7 +158,6 @@ fn decode_completion(api: &Api, body: Value) -> Result<Vec<ProviderEvent>, Provi
         .and_then(Value::as_array)
         .and_then(|c| c.first())
         .ok_or_else(|| api.malformed("a response", "it has no `choices`"))?;
-    let mut events = Vec::new();
     let text = choice
         .pointer("/message/content")
         .and_then(Value::as_str)
@@ -172,7 +175,7 @@ fn decode_completion(api: &Api, body: Value) -> Result<Vec<ProviderEvent>, Provi
             reason: reason.to_owned(),
         });
     }
-    Ok(events)
+    Ok(())
 }
 
 impl Provider for OpenAiProvider {
