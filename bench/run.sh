@@ -1,0 +1,497 @@
+#!/usr/bin/env bash
+# Promptline's benchmarks, side by side with the `llm` CLI (its logs.db) and the `sqlite3` CLI running
+# the same SQL on Promptline's own database (the limit). Issue 6.
+#
+#   bash bench/run.sh                  # 100,000 runs: Promptline vs llm vs sqlite3 -> bench/RESULTS.md
+#   bash bench/run.sh --n 20000        # another size
+#   bash bench/run.sh --scale          # Promptline (and sqlite3) at 10k, 100k and 1M runs
+#   bash bench/run.sh --quick          # fewer repetitions: checks the harness, not for publishing
+#
+# Data is generated with ../shared/datagen and cached in bench/data/ (gitignored), as are the work
+# databases and hyperfine's JSON. Needs: python3, cargo; installs llm 0.36 into bench/.venv and
+# Debian's sqlite3, hyperfine and time when missing. PROMPTLINE_BIN=path skips the cargo build.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH")
+DATAGEN=${DATAGEN:-$REPO/../shared/datagen}
+DATA=$BENCH/data
+VENV=$BENCH/.venv
+SEED=42
+LLM_VERSION=0.36
+APT_CACHE=/var/cache/promptline-apt
+COMMAND_LINE="bash bench/run.sh${*:+ $*}"
+
+N=100000
+SCALE=0
+QUICK=0
+SCALE_SIZES=(10000 100000 1000000)
+
+# Repetitions (hyperfine --runs / --warmup) per kind of operation.
+QUERY_RUNS=20 QUERY_WARMUP=3
+LLM_RUNS=10 LLM_WARMUP=1
+EXPORT_RUNS=3 LLM_EXPORT_RUNS=2
+IMPORT_RUNS=3
+RECORD_RUNS=2 RECORD_COUNT=1000
+
+# The columns Promptline's list queries read (crates/core/src/store/runs.rs, SUMMARY_COLUMNS).
+SUMMARY_COLUMNS="r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
+r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars"
+NEWEST_FIRST="ORDER BY r.created_at DESC, r.id DESC"
+PAGE_SIZE=50
+DEEP_PAGE=1000
+
+log() { printf '\n\033[1m== %s\033[0m  (%s)\n' "$*" "$(date -u +%H:%M:%S)" >&2; }
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    exit "${1:-0}"
+}
+
+parse_args() {
+    while (($#)); do
+        case $1 in
+            --n) N=${2:?--n needs a number}; shift ;;
+            --n=*) N=${1#--n=} ;;
+            --scale) SCALE=1 ;;
+            --quick) QUICK=1 ;;
+            -h | --help) usage 0 ;;
+            *) printf 'unknown argument: %s\n' "$1" >&2; usage 2 ;;
+        esac
+        shift
+    done
+    [[ $N =~ ^[0-9]+$ ]] && ((N >= 1000)) || die "--n must be a whole number >= 1000"
+    if ((QUICK)); then
+        QUERY_RUNS=5 QUERY_WARMUP=1 LLM_RUNS=3 LLM_WARMUP=1
+        EXPORT_RUNS=1 LLM_EXPORT_RUNS=1 IMPORT_RUNS=1 RECORD_RUNS=1 RECORD_COUNT=100
+    fi
+}
+
+# --- tools -------------------------------------------------------------------------------------------
+
+APT_UPDATED=0
+apt_install() {
+    local packages=("$@")
+    if ((!APT_UPDATED)); then
+        apt-get update -qq
+        APT_UPDATED=1
+    fi
+    mkdir -p "$APT_CACHE/partial"
+    apt-get install -y -qq --no-install-recommends -o Dir::Cache::Archives="$APT_CACHE" "${packages[@]}"
+}
+
+ensure_debian_tools() {
+    local missing=()
+    command -v sqlite3 >/dev/null || missing+=(sqlite3)
+    command -v hyperfine >/dev/null || missing+=(hyperfine)
+    [[ -x /usr/bin/time ]] || missing+=(time)
+    if ((${#missing[@]})); then
+        log "installing ${missing[*]} (apt)"
+        apt_install "${missing[@]}"
+    fi
+}
+
+ensure_llm() {
+    if [[ $("$VENV/bin/llm" --version 2>/dev/null) == "llm, version $LLM_VERSION" ]]; then
+        return
+    fi
+    log "installing llm==$LLM_VERSION into bench/.venv"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet "llm==$LLM_VERSION"
+    # llm keeps its keys, aliases and default logs.db under LLM_USER_PATH: a private one, so the
+    # benchmark never reads or writes the user's own.
+    mkdir -p "$DATA/llm-home"
+}
+
+build_promptline() {
+    if [[ -n ${PROMPTLINE_BIN:-} ]]; then
+        PL=$PROMPTLINE_BIN
+    else
+        log "building promptline (release)"
+        (cd "$REPO" && cargo build --release --quiet -p promptline-cli)
+        PL=${CARGO_TARGET_DIR:-$REPO/target}/release/promptline
+    fi
+    [[ -x $PL ]] || die "no promptline binary at $PL"
+}
+
+# --- data --------------------------------------------------------------------------------------------
+
+# Runs a generator into a temporary name and renames it when done, so an interrupted run never
+# leaves a half-written file in the cache.
+generate() {
+    local script=$1 n=$2 out=$3
+    [[ -s $out ]] && return
+    log "generating $(basename "$out") with $script -n $n (cached afterwards)"
+    rm -f "$out.partial"
+    python3 "$DATAGEN/$script" -n "$n" --seed "$SEED" -o "$out.partial" >&2
+    mv "$out.partial" "$out"
+}
+
+jsonl_for() { echo "$DATA/runs-$1.jsonl"; }
+logs_db_for() { echo "$DATA/logs-$1.db"; }
+
+# --- measuring ---------------------------------------------------------------------------------------
+
+# Other engineers compile on the same 2 cores. Before each measurement, wait (up to 2 minutes) until
+# the CPUs are mostly idle, and write down what the machine was doing when it started.
+BUSY_PATTERN='^(rustc|cc1|cc1plus|ld|ld.lld|cargo|node|esbuild|python3?)$'
+WAITED=0
+WAIT_BUDGET=600 # seconds, over the whole run
+
+# Percent of all CPU time that was busy during a half-second sample (from /proc/stat).
+cpu_busy_percent() {
+    local a b
+    read -ra a < <(head -1 /proc/stat)
+    sleep 0.5
+    read -ra b < <(head -1 /proc/stat)
+    local idle=$(((b[4] + b[5]) - (a[4] + a[5]))) total=0 i
+    for ((i = 1; i < ${#b[@]}; i++)); do
+        total=$((total + b[i] - a[i]))
+    done
+    ((total > 0)) || total=1
+    echo $((100 * (total - idle) / total))
+}
+
+wait_for_quiet() {
+    local started=$SECONDS
+    ((QUICK)) && return
+    while ((WAITED + SECONDS - started < WAIT_BUDGET)) && (($(cpu_busy_percent) > 30)) &&
+        ((SECONDS - started < 120)); do
+        ((SECONDS == started)) || printf 'waiting for the CPUs to calm down (%s)...\n' "$(busy_processes)" >&2
+        sleep 5
+    done
+    WAITED=$((WAITED + SECONDS - started))
+}
+
+busy_processes() {
+    ps -eo comm= | grep -E "$BUSY_PATTERN" | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}' || true
+}
+
+note_load() {
+    local name=$1
+    printf '%s\t%s\t%s\t%s\n' "$name" "$(cut -d' ' -f1 /proc/loadavg)" "$(cpu_busy_percent)" \
+        "$(busy_processes)" >>"$RESULTS/load.tsv"
+}
+
+# hf NAME RUNS WARMUP OUTPUT COMMAND...: times COMMAND as a whole process with hyperfine and keeps the
+# JSON in $RESULTS/NAME.json. OUTPUT is hyperfine's --output (pipe, or a file for exports).
+hf() {
+    local name=$1 runs=$2 warmup=$3 output=$4
+    shift 4
+    local command
+    command=$(printf '%q ' "$@")
+    wait_for_quiet
+    note_load "$name"
+    hyperfine --shell=none --style basic --runs "$runs" --warmup "$warmup" --output "$output" \
+        --command-name "$name" --export-json "$RESULTS/$name.json" "${HF_EXTRA[@]}" "$command" >&2
+    HF_EXTRA=()
+}
+HF_EXTRA=()
+
+# Like hf, and also keeps each run's peak RSS (from /usr/bin/time -v) in $RESULTS/NAME.rss.
+hf_rss() {
+    local name=$1 runs=$2 warmup=$3 output=$4
+    shift 4
+    rm -f "$RESULTS/$name.rss"
+    hf "$name" "$runs" "$warmup" "$output" /usr/bin/time -v -a -o "$RESULTS/$name.rss" "$@"
+}
+
+warm_file() { cat "$@" >/dev/null; }
+
+# --- the operations ----------------------------------------------------------------------------------
+
+sql_file() {
+    local name=$1
+    shift
+    printf '%s\n' "$*" >"$WORK/sql/$name.sql"
+    echo "$WORK/sql/$name.sql"
+}
+
+page_sql() {
+    local where=$1
+    echo "SELECT $SUMMARY_COLUMNS FROM runs r $where $NEWEST_FIRST LIMIT $((PAGE_SIZE + 1));"
+}
+
+# The FTS condition Promptline builds for a one-word search (store/search.rs: a quoted prefix).
+search_where() {
+    echo "WHERE r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH '\"$1\"*')"
+}
+
+rfc3339_sql() {
+    local col=$1
+    echo "strftime('%Y-%m-%dT%H:%M:%S', $col / 1000000, 'unixepoch') || '.' || printf('%06d', $col % 1000000) || 'Z'"
+}
+
+fresh_schema() {
+    local db=$1 migration
+    rm -f "$db" "$db-wal" "$db-shm"
+    for migration in "$REPO"/migrations/*.sql; do
+        sqlite3 -bail "$db" <"$migration" >/dev/null
+    done
+}
+
+bench_import() {
+    local n=$1 jsonl db=$WORK/promptline.db scratch=$WORK/import.db
+    jsonl=$(jsonl_for "$n")
+    warm_file "$jsonl"
+    local runs=$IMPORT_RUNS
+    ((n > 200000)) && runs=1
+    log "import $n runs: promptline ($runs runs)"
+    HF_EXTRA=(--prepare "rm -f $scratch $scratch-wal $scratch-shm")
+    hf import.pl "$runs" 0 pipe "$PL" --db "$scratch" import "$jsonl"
+    # The last timed import becomes the database every other measurement reads.
+    rm -f "$db" "$db-wal" "$db-shm"
+    for suffix in "" -wal -shm; do
+        [[ -e $scratch$suffix ]] && mv "$scratch$suffix" "$db$suffix"
+    done
+    [[ $(sqlite3 "$db" 'SELECT count(*) FROM runs') == "$n" ]] || die "the import did not hold $n runs"
+
+    if ((n <= 200000)); then
+        log "import $n runs: the same in the sqlite3 CLI (the limit)"
+        local limit=$WORK/import-limit.db driver=$WORK/sql/import-driver.sql
+        printf '%s\n' "CREATE TEMP TABLE lines (j TEXT);" ".mode ascii" '.separator "\037" "\n"' \
+            ".import --schema temp $jsonl lines" ".mode list" ".read $BENCH/sql/import.sql" >"$driver"
+        HF_EXTRA=(--prepare "bash $BENCH/run.sh --fresh-schema $limit")
+        hf import.sql "$runs" 0 pipe sqlite3 -bail "$limit" ".read $driver"
+        rm -f "$limit" "$limit-wal" "$limit-shm"
+    fi
+}
+
+bench_queries() {
+    local n=$1 with_llm=$2 db=$WORK/promptline.db logs
+    logs=$(logs_db_for "$n")
+    warm_file "$db"
+    if ((with_llm)); then warm_file "$logs"; fi
+
+    MODEL=$(sqlite3 "$db" "SELECT model FROM runs GROUP BY model ORDER BY count(*) DESC, model LIMIT 1")
+    echo "model=$MODEL" >>"$RESULTS/meta.env"
+
+    log "newest 50, per model, errors, searches"
+    local -A where=(
+        [newest50]=""
+        [model50]="WHERE r.model = '$MODEL'"
+        [errors50]="WHERE r.status = 'error'"
+        [search_pelican]=$(search_where pelican)
+        [search_typescript]=$(search_where typescript)
+    )
+    local -A pl_args=(
+        [newest50]=""
+        [model50]="--model $MODEL"
+        [errors50]="--status error"
+        [search_pelican]="-q pelican"
+        [search_typescript]="-q typescript"
+    )
+    local -A llm_args=(
+        [newest50]=""
+        [model50]="-m $MODEL"
+        [search_pelican]="-q pelican -l"
+        [search_typescript]="-q typescript -l"
+    )
+    local op
+    for op in newest50 model50 errors50 search_pelican search_typescript; do
+        # shellcheck disable=SC2086 # the argument strings above are word lists
+        hf "$op.pl" "$QUERY_RUNS" "$QUERY_WARMUP" pipe "$PL" --db "$db" history -n "$PAGE_SIZE" --json ${pl_args[$op]}
+        hf "$op.sql" "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $(sql_file "$op" "$(page_sql "${where[$op]}")")"
+        if ((with_llm)) && [[ -v llm_args[$op] ]]; then
+            # shellcheck disable=SC2086
+            hf "$op.llm" "$LLM_RUNS" "$LLM_WARMUP" pipe env LLM_USER_PATH="$DATA/llm-home" \
+                "$VENV/bin/llm" logs list -d "$logs" -n "$PAGE_SIZE" --json ${llm_args[$op]}
+        fi
+    done
+}
+
+# Walks the cursor from page 1 to page $DEEP_PAGE (or the last full page of a small history) with the
+# CLI, timing each call, then times pages 1, 10, 100 and $DEEP_PAGE with hyperfine.
+bench_pages() {
+    local n=$1 db=$WORK/promptline.db deepest=$DEEP_PAGE
+    ((deepest * PAGE_SIZE >= n)) && deepest=$((n / PAGE_SIZE - 1))
+    log "walking the cursor to page $deepest"
+    local -A cursor_for=()
+    local cursor="" page start end err=$WORK/history.stderr
+    : >"$RESULTS/walk.tsv"
+    for ((page = 1; page <= deepest; page++)); do
+        cursor_for[$page]=$cursor
+        start=$(date +%s%N)
+        "$PL" --db "$db" history -n "$PAGE_SIZE" --json ${cursor:+--cursor "$cursor"} >"$WORK/page.json" 2>"$err"
+        end=$(date +%s%N)
+        printf '%s\t%s\n' "$page" "$(((end - start) / 1000))" >>"$RESULTS/walk.tsv"
+        cursor=$(sed -n 's/^next_cursor: //p' "$err")
+        [[ -n $cursor ]] || die "page $page printed no 'next_cursor: ...' line on stderr"
+    done
+    check_deep_page "$db" "$deepest"
+    echo "deep_page=$deepest" >>"$RESULTS/meta.env"
+
+    log "pages 1, 10, 100 and $deepest"
+    local -a pages=(1 10 100 "$deepest")
+    for page in "${pages[@]}"; do
+        ((page <= deepest)) || continue
+        local name=page$page
+        ((page == deepest)) && name=page_deep
+        hf "$name.pl" "$QUERY_RUNS" "$QUERY_WARMUP" pipe "$PL" --db "$db" history -n "$PAGE_SIZE" --json \
+            ${cursor_for[$page]:+--cursor "${cursor_for[$page]}"}
+    done
+    # The same deep page in plain SQL: the keyset condition on the last row of page $deepest - 1.
+    local offset=$(((deepest - 1) * PAGE_SIZE - 1)) last
+    last=$(sqlite3 "$db" "SELECT created_at || ',''' || id || '''' FROM runs r $NEWEST_FIRST LIMIT 1 OFFSET $offset")
+    hf page_deep.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" \
+        ".read $(sql_file page_deep "$(page_sql "WHERE (r.created_at, r.id) < ($last)")")"
+    hf page1.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $(sql_file page1 "$(page_sql "")")"
+}
+
+# The first run on the deep page the CLI walked to must be the one plain SQL finds at that offset.
+check_deep_page() {
+    local db=$1 deepest=$2 expected got
+    expected=$(sqlite3 "$db" "SELECT id FROM runs r $NEWEST_FIRST LIMIT 1 OFFSET $(((deepest - 1) * PAGE_SIZE))")
+    got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$WORK/page.json")
+    [[ $got == "$expected" ]] || die "page $deepest starts with $got, plain SQL says $expected"
+}
+
+bench_exports() {
+    local n=$1 with_llm=$2 db=$WORK/promptline.db logs runs=$EXPORT_RUNS
+    logs=$(logs_db_for "$n")
+    ((n > 200000)) && runs=1
+    log "full export: JSONL and CSV"
+    warm_file "$db"
+    hf_rss export_jsonl.pl "$runs" 0 pipe "$PL" --db "$db" export --format jsonl -o "$WORK/export.jsonl"
+    hf_rss export_csv.pl "$runs" 0 pipe "$PL" --db "$db" export --format csv -o "$WORK/export.csv"
+    check_export_count "$WORK/export.jsonl" "$n"
+
+    local created
+    created=$(rfc3339_sql created_at)
+    hf_rss export_jsonl.sql "$runs" 0 "$WORK/export-sql.jsonl" sqlite3 "$db" ".read $(sql_file export_jsonl \
+        "SELECT json_object('id', id, 'prompt_id', prompt_id, 'created_at', $created, 'model', model,
+           'provider', provider, 'status', status, 'tokens_used', tokens_used, 'input_tokens', input_tokens,
+           'output_tokens', output_tokens, 'execution_time_ms', execution_time_ms, 'ttft_ms', ttft_ms,
+           'stop_reason', stop_reason, 'error_message', error_message, 'params', json(params),
+           'variables', json(variables), 'prompt_text', prompt_text, 'response', response)
+         FROM runs r JOIN run_texts t ON t.seq = r.seq $NEWEST_FIRST;")"
+    hf_rss export_csv.sql "$runs" 0 "$WORK/export-sql.csv" sqlite3 -csv -header "$db" ".read $(sql_file export_csv \
+        "SELECT id, prompt_id, $created AS created_at, model, provider, status, tokens_used, input_tokens,
+           output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, params, variables,
+           prompt_text, response
+         FROM runs r JOIN run_texts t ON t.seq = r.seq $NEWEST_FIRST;")"
+    if ((with_llm)); then
+        warm_file "$logs"
+        hf_rss export_jsonl.llm "$LLM_EXPORT_RUNS" 0 "$WORK/export-llm.json" env LLM_USER_PATH="$DATA/llm-home" \
+            "$VENV/bin/llm" logs list -d "$logs" -n 0 --json
+    fi
+    rm -f "$WORK"/export*.*
+}
+
+check_export_count() {
+    local file=$1 n=$2 lines
+    lines=$(wc -l <"$file")
+    ((lines == n)) || die "the JSONL export has $lines lines, expected $n"
+}
+
+# Records runs through the offline echo provider, one process per run, into a copy of the history.
+bench_record() {
+    local db=$WORK/promptline.db rec=$WORK/record.db
+    log "recording $RECORD_COUNT runs through the echo provider"
+    sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+    cp "$db" "$rec"
+    cat >"$WORK/record-pl.sh" <<EOF
+set -e
+for ((i = 1; i <= $RECORD_COUNT; i++)); do
+    "$PL" --db "$rec" run --text "Benchmark run \$i: say hello to the pelican" --model echo >/dev/null
+done
+EOF
+    cat >"$WORK/record-sql.sh" <<EOF
+set -e
+for ((i = 1; i <= $RECORD_COUNT; i++)); do
+    sqlite3 "$rec" "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+        PRAGMA busy_timeout = 10000;
+        INSERT INTO runs (id, created_at, model, provider, status, tokens_used, input_tokens,
+            output_tokens, execution_time_ms, ttft_ms, stop_reason, response_chars, preview)
+        VALUES (lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER),
+            'echo', 'echo', 'success', 20, 10, 10, 0, 0, 'stop', 41,
+            'Benchmark run \$i: say hello to the pelican');
+        INSERT INTO run_texts (seq, prompt_text, response)
+        VALUES (last_insert_rowid(), 'Benchmark run \$i: say hello to the pelican',
+            'Benchmark run \$i: say hello to the pelican');" >/dev/null
+done
+EOF
+    hf record.pl "$RECORD_RUNS" 0 pipe bash "$WORK/record-pl.sh"
+    hf record.sql "$RECORD_RUNS" 0 pipe bash "$WORK/record-sql.sh"
+    echo "record_count=$RECORD_COUNT" >>"$RESULTS/meta.env"
+    rm -f "$rec" "$rec-wal" "$rec-shm"
+}
+
+# --- one size, end to end ----------------------------------------------------------------------------
+
+write_meta() {
+    local n=$1 with_llm=$2
+    {
+        echo "n=$n"
+        echo "with_llm=$with_llm"
+        echo "quick=$QUICK"
+        echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+        echo "command=$COMMAND_LINE"
+        echo "nproc=$(nproc)"
+        echo "cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+        echo "memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+        echo "kernel=$(uname -r)"
+        echo "commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+        echo "sqlite3=$(sqlite3 --version | cut -d' ' -f1)"
+        echo "hyperfine=$(hyperfine --version | cut -d' ' -f2)"
+        if ((with_llm)); then echo "llm=$("$VENV/bin/llm" --version | sed 's/.* //')"; fi
+        echo "libsqlite3_sys=$(grep -A1 'name = "libsqlite3-sys"' "$REPO/Cargo.lock" | sed -n 's/version = "\(.*\)"/\1/p')"
+        echo "jsonl_bytes=$(stat -c %s "$(jsonl_for "$n")")"
+        echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+    } >"$RESULTS/meta.env"
+}
+
+bench_size() {
+    local n=$1 with_llm=$2
+    WORK=$DATA/work-$n
+    RESULTS=$DATA/results-$n$( ((with_llm)) || echo -scale)
+    rm -rf "$RESULTS" "$WORK"
+    mkdir -p "$RESULTS" "$WORK/sql"
+    : >"$RESULTS/load.tsv"
+    generate gen_runs.py "$n" "$(jsonl_for "$n")"
+    if ((with_llm)); then generate gen_llm_logs.py "$n" "$(logs_db_for "$n")"; fi
+    write_meta "$n" "$with_llm"
+    local started=$SECONDS
+    bench_import "$n"
+    bench_queries "$n" "$with_llm"
+    bench_pages "$n"
+    bench_exports "$n" "$with_llm"
+    bench_record
+    {
+        echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "seconds=$((SECONDS - started))"
+        echo "waited_for_quiet=$WAITED"
+        echo "db_bytes=$(stat -c %s "$WORK/promptline.db")"
+    } >>"$RESULTS/meta.env"
+    rm -rf "$WORK"
+    log "$n runs done in $((SECONDS - started)) s"
+}
+
+main() {
+    # Internal: the sqlite3 import's --prepare step (a fresh database with Promptline's schema).
+    if [[ ${1:-} == --fresh-schema ]]; then
+        fresh_schema "$2"
+        return
+    fi
+    parse_args "$@"
+    [[ -f $DATAGEN/gen_runs.py ]] || die "no datagen at $DATAGEN"
+    mkdir -p "$DATA"
+    ensure_debian_tools
+    build_promptline
+    if ((SCALE)); then
+        local n dirs=()
+        for n in "${SCALE_SIZES[@]}"; do
+            bench_size "$n" 0
+            dirs+=("$DATA/results-$n-scale")
+        done
+        python3 "$BENCH/report.py" scale "$BENCH/RESULTS.md" "${dirs[@]}"
+    else
+        ensure_llm
+        bench_size "$N" 1
+        python3 "$BENCH/report.py" main "$BENCH/RESULTS.md" "$DATA/results-$N"
+    fi
+    log "wrote bench/RESULTS.md"
+}
+
+main "$@"

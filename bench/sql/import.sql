@@ -1,0 +1,36 @@
+-- The "limit" for `promptline import`: the same JSONL loaded into Promptline's schema by the sqlite3
+-- CLI alone, in one transaction, with the same pragmas and the same FTS triggers. run.sh feeds it to
+-- sqlite3 after `.import`ing the file's lines into the temp table `lines` (one JSON text per row).
+-- Previews are approximated with substr(); everything else is what Promptline stores.
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = ON;
+BEGIN;
+INSERT OR IGNORE INTO prompts (id, name, template, default_model, created_at, updated_at)
+SELECT j ->> 'prompt_id', substr(j ->> 'prompt_text', 1, 60), j ->> 'prompt_text', NULL, us, us
+FROM (SELECT j, unixepoch(substr(j ->> 'created_at', 1, 19)) * 1000000
+                + CAST(substr(j ->> 'created_at', 21, 6) AS INTEGER) AS us
+      FROM temp.lines)
+WHERE j ->> 'prompt_id' IS NOT NULL
+ORDER BY us;
+INSERT INTO runs (id, prompt_id, created_at, model, provider, status, tokens_used, input_tokens,
+                  output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, params,
+                  variables, response_chars, preview)
+SELECT j ->> 'id', j ->> 'prompt_id',
+       unixepoch(substr(j ->> 'created_at', 1, 19)) * 1000000
+           + CAST(substr(j ->> 'created_at', 21, 6) AS INTEGER),
+       j ->> 'model', 'unknown', j ->> 'status', j ->> 'tokens_used', j ->> 'input_tokens',
+       j ->> 'output_tokens', j ->> 'execution_time_ms', NULL, NULL, j ->> 'error_message',
+       json_set(coalesce(j -> 'options', '{}'), '$.system', j ->> 'system'), '{}',
+       length(coalesce(j ->> 'response', '')),
+       substr(coalesce(nullif(j ->> 'response', ''), j ->> 'error_message', ''), 1, 160)
+FROM temp.lines
+ORDER BY rowid
+ON CONFLICT (id) DO NOTHING;
+INSERT INTO run_texts (seq, prompt_text, response)
+SELECT r.seq, l.j ->> 'prompt_text', coalesce(l.j ->> 'response', '')
+FROM temp.lines l JOIN runs r ON r.id = l.j ->> 'id'
+WHERE NOT EXISTS (SELECT 1 FROM run_texts t WHERE t.seq = r.seq)
+ORDER BY r.seq;
+COMMIT;
+PRAGMA optimize;
