@@ -55,8 +55,12 @@ fn checked_base_url(kind: ProviderKind, base_url: &str) -> Result<String> {
     if kind == ProviderKind::Echo {
         return Ok(url.to_owned());
     }
-    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-    if !scheme_ok || url.len() <= "https://".len() {
+    let host = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    if !host
+        .is_some_and(|h| !h.is_empty() && !h.starts_with('/') && !h.contains(char::is_whitespace))
+    {
         return Err(Error::invalid(format!(
             "`{base_url}` is not a base URL: pass --base-url http(s)://HOST[:PORT][/PATH], \
              e.g. http://localhost:11434/v1"
