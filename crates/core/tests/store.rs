@@ -354,3 +354,34 @@ async fn the_schema_rejects_unknown_statuses_and_dangling_prompts() {
 fn uuid_like() -> String {
     promptline_core::RunId::new().0
 }
+
+#[tokio::test]
+async fn common_and_rare_words_page_the_same_way() {
+    let store = Store::open_in_memory().await.unwrap();
+    // Enough hits for "common" that pages walk the history instead of looking up each hit.
+    for i in 0..1300 {
+        let text = match i % 2 {
+            0 if i % 100 == 0 => "common rare",
+            0 => "common",
+            _ => "other",
+        };
+        store.insert_run(&new_run(None, i, "echo", RunStatus::Success, text)).await.unwrap();
+    }
+    for (word, expected) in [("common", 650), ("rare", 13)] {
+        let filter = RunFilter { query: Some(word.into()), ..Default::default() };
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store.runs_page(&filter, cursor.as_ref(), 50).await.unwrap();
+            seen.extend(page.items.into_iter().map(|r| (r.created_at, r.preview)));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), expected, "{word}");
+        assert_eq!(store.count_runs(&filter).await.unwrap(), expected as i64);
+        assert!(seen.windows(2).all(|w| w[0].0 > w[1].0), "{word}: newest first");
+        assert!(seen.iter().all(|(_, preview)| preview.contains(word)));
+    }
+}

@@ -5,12 +5,23 @@ use sqlx::{QueryBuilder, Sqlite};
 use crate::domain::{to_micros, Cursor, RunFilter};
 use crate::store::search;
 
+/// How a search condition is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SearchPlan {
+    /// Look up each hit by key: best when the words are rare.
+    ByHits,
+    /// Walk a time-ordered index newest first and test each run against the hits, stopping at the
+    /// page size: best when the words are common, where looking up every hit would cost far more.
+    WalkTime,
+}
+
 /// Appends ` WHERE ...` for the filter and cursor to `query`; appends nothing when neither filters.
 /// Returns false when the filter can match nothing (a search with no searchable words).
 pub(crate) fn push_where(
     query: &mut QueryBuilder<'_, Sqlite>,
     filter: &RunFilter,
     cursor: Option<&Cursor>,
+    plan: SearchPlan,
 ) -> bool {
     let mut clauses = Clauses { query, any: false };
     if let Some(prompt_id) = &filter.prompt_id {
@@ -43,7 +54,15 @@ pub(crate) fn push_where(
             Some(fts) => {
                 clauses
                     .next()
-                    .push("r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ")
+                    .push(match plan {
+                        // The unary `+` keeps SQLite from driving the query by this condition.
+                        SearchPlan::WalkTime => {
+                            "+r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH "
+                        }
+                        SearchPlan::ByHits => {
+                            "r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH "
+                        }
+                    })
                     .push_bind(fts)
                     .push(")");
             }

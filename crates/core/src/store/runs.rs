@@ -8,10 +8,14 @@ use crate::domain::{
     RunSummary,
 };
 use crate::error::{Error, Result};
-use crate::store::{filter, Store};
+use crate::store::filter::{self, SearchPlan};
+use crate::store::{search, Store};
 
 /// Most runs one page may hold.
 pub const MAX_PAGE_SIZE: i64 = 1000;
+
+/// From this many search hits on, a page walks the history instead of looking up every hit.
+const MANY_HITS: i64 = 500;
 
 /// How many characters of the response (or error) the list preview keeps.
 pub const PREVIEW_CHARS: usize = 160;
@@ -233,9 +237,10 @@ impl Store {
         limit: i64,
     ) -> Result<Page<RunSummary>> {
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
+        let plan = self.search_plan(filter).await?;
         let mut query =
             QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM runs r"));
-        if !filter::push_where(&mut query, filter, cursor) {
+        if !filter::push_where(&mut query, filter, cursor, plan) {
             return Ok(Page {
                 items: Vec::new(),
                 next_cursor: None,
@@ -261,10 +266,31 @@ impl Store {
         Ok(Page { items, next_cursor })
     }
 
+    /// Picks how to evaluate the filter's search: by looking up each hit when there are few, by
+    /// walking the history newest first when there are many. Counting stops at the threshold, so
+    /// deciding costs little either way.
+    async fn search_plan(&self, filter: &RunFilter) -> Result<SearchPlan> {
+        let Some(fts) = filter.query.as_deref().and_then(search::fts_query) else {
+            return Ok(SearchPlan::ByHits);
+        };
+        let (hits,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM (SELECT 1 FROM runs_fts WHERE runs_fts MATCH ? LIMIT ?)",
+        )
+        .bind(fts)
+        .bind(MANY_HITS)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(if hits >= MANY_HITS {
+            SearchPlan::WalkTime
+        } else {
+            SearchPlan::ByHits
+        })
+    }
+
     /// How many runs match `filter`.
     pub async fn count_runs(&self, filter: &RunFilter) -> Result<i64> {
         let mut query = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM runs r");
-        if !filter::push_where(&mut query, filter, None) {
+        if !filter::push_where(&mut query, filter, None, SearchPlan::ByHits) {
             return Ok(0);
         }
         let (count,): (i64,) = query.build_query_as().fetch_one(self.pool()).await?;
@@ -280,7 +306,7 @@ impl Store {
         tokio::spawn(async move {
             let mut query =
                 QueryBuilder::<Sqlite>::new(format!("SELECT {FULL_COLUMNS} {FULL_FROM}"));
-            if !filter::push_where(&mut query, &filter, None) {
+            if !filter::push_where(&mut query, &filter, None, SearchPlan::ByHits) {
                 return;
             }
             query.push(" ORDER BY r.created_at DESC, r.id DESC");
@@ -318,7 +344,7 @@ impl Store {
     pub async fn delete_matching_runs(&self, filter: &RunFilter) -> Result<u64> {
         let mut query =
             QueryBuilder::<Sqlite>::new("DELETE FROM runs WHERE seq IN (SELECT r.seq FROM runs r");
-        if !filter::push_where(&mut query, filter, None) {
+        if !filter::push_where(&mut query, filter, None, SearchPlan::ByHits) {
             return Ok(0);
         }
         query.push(")");
