@@ -39,6 +39,14 @@ enum Command {
     Import(commands::transfer::ImportArgs),
     /// Export runs as JSONL, JSON or CSV
     Export(commands::transfer::ExportArgs),
+    /// Add, list and remove providers: the APIs that `PROVIDER/MODEL` addresses point at
+    #[command(subcommand)]
+    Provider(commands::provider::ProviderCommand),
+    /// Store or remove a provider's API key in the OS keychain
+    #[command(subcommand)]
+    Key(commands::key::KeyCommand),
+    /// List the models the configured providers offer, as PROVIDER/MODEL
+    Models(commands::models::ModelsArgs),
     /// Print where the database is
     DbPath,
 }
@@ -106,6 +114,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rm(args) => commands::history::remove(&store, args).await?,
         Command::Import(args) => commands::transfer::import(&store, args).await?,
         Command::Export(args) => commands::transfer::export(&store, args).await?,
+        Command::Provider(command) => commands::provider::execute(&store, command).await?,
+        Command::Key(command) => commands::key::execute(&store, command).await?,
+        Command::Models(args) => commands::models::execute(&store, args).await?,
         Command::DbPath => ExitCode::SUCCESS,
     };
     store.close().await;

@@ -146,12 +146,14 @@ fn keychain_error(action: &str, provider: &str, error: keyring::Error) -> Error 
 
 #[cfg(target_os = "linux")]
 mod platform {
-    //! Linux: the Secret Service when one runs, the kernel keyutils store in any case (it is
-    //! what headless machines and containers have).
+    //! Linux: the Secret Service (GNOME Keyring, KWallet) when one runs; otherwise the kernel's
+    //! keyutils store, in the user's persistent keyring (or the user keyring where the persistent
+    //! one is not available), which is what headless machines and containers have.
 
-    use keyring::keyutils::KeyutilsCredential;
+    use keyring::credential::CredentialApi;
     use keyring::secret_service::SsCredential;
-    use keyring::{credential::CredentialApi, Error};
+    use keyring::Error;
+    use linux_keyutils::{KeyError, KeyRing, KeyRingIdentifier};
 
     use super::{KeyStorage, APP_IDENTIFIER};
 
@@ -159,26 +161,62 @@ mod platform {
         SsCredential::new_with_target(None, APP_IDENTIFIER, provider)
     }
 
-    fn kernel(provider: &str) -> keyring::Result<KeyutilsCredential> {
-        KeyutilsCredential::new_with_target(None, APP_IDENTIFIER, provider)
-    }
-
     fn unreachable_store(error: &Error) -> bool {
         matches!(error, Error::PlatformFailure(_) | Error::NoStorageAccess(_))
     }
 
+    fn kernel_error(error: KeyError) -> Error {
+        match error {
+            KeyError::KeyDoesNotExist
+            | KeyError::KeyRevoked
+            | KeyError::KeyExpired
+            | KeyError::AccessDenied => Error::NoEntry,
+            other => Error::PlatformFailure(Box::new(other)),
+        }
+    }
+
+    fn kernel_ring() -> keyring::Result<KeyRing> {
+        KeyRing::get_persistent(KeyRingIdentifier::Session)
+            .or_else(|_| KeyRing::from_special_id(KeyRingIdentifier::User, true))
+            .map_err(|e| Error::PlatformFailure(Box::new(e)))
+    }
+
+    fn description(provider: &str) -> String {
+        format!("{APP_IDENTIFIER}:{provider}")
+    }
+
+    fn kernel_set(provider: &str, key: &str) -> keyring::Result<()> {
+        // Adding a key under an existing description replaces it.
+        kernel_ring()?
+            .add_key(&description(provider), key.as_bytes())
+            .map(|_| ())
+            .map_err(kernel_error)
+    }
+
+    fn kernel_get(provider: &str) -> keyring::Result<String> {
+        let key = kernel_ring()?
+            .search(&description(provider))
+            .map_err(kernel_error)?;
+        let bytes = key.read_to_vec().map_err(kernel_error)?;
+        String::from_utf8(bytes).map_err(|e| Error::BadEncoding(e.into_bytes()))
+    }
+
+    fn kernel_delete(provider: &str) -> keyring::Result<()> {
+        kernel_ring()?
+            .search(&description(provider))
+            .and_then(|key| key.invalidate())
+            .map_err(kernel_error)
+    }
+
     pub(super) fn set(provider: &str, key: &str) -> keyring::Result<KeyStorage> {
-        let persisted = secret_service(provider).and_then(|c| c.set_password(key));
-        match persisted {
+        match secret_service(provider).and_then(|c| c.set_password(key)) {
             Ok(()) => {
-                // The kernel copy is only a cache here; a stale one must not shadow the new key.
-                if let Ok(cache) = kernel(provider) {
-                    let _ = cache.set_password(key);
-                }
+                // A copy left from a time without a Secret Service must not linger.
+                let _ = kernel_delete(provider);
                 Ok(KeyStorage::Keychain)
             }
             Err(e) if unreachable_store(&e) => {
-                kernel(provider)?.set_password(key)?;
+                kernel_set(provider, key)?;
                 Ok(KeyStorage::KernelKeyring)
             }
             Err(e) => Err(e),
@@ -186,27 +224,21 @@ mod platform {
     }
 
     pub(super) fn get(provider: &str) -> keyring::Result<String> {
-        let kernel_error = match kernel(provider).and_then(|c| c.get_password()) {
-            Ok(key) => return Ok(key),
-            Err(e) => e,
-        };
         match secret_service(provider).and_then(|c| c.get_password()) {
             Ok(key) => Ok(key),
-            Err(Error::Ambiguous(_)) => Err(Error::NoEntry),
-            Err(e) if unreachable_store(&e) && matches!(kernel_error, Error::NoEntry) => {
-                Err(Error::NoEntry)
-            }
+            Err(Error::NoEntry | Error::Ambiguous(_)) => kernel_get(provider),
+            Err(e) if unreachable_store(&e) => kernel_get(provider),
             Err(e) => Err(e),
         }
     }
 
     pub(super) fn delete(provider: &str) -> keyring::Result<()> {
-        let from_kernel = kernel(provider).and_then(|c| c.delete_credential());
         let from_service = secret_service(provider).and_then(|c| c.delete_credential());
-        match (from_kernel, from_service) {
+        let from_kernel = kernel_delete(provider);
+        match (from_service, from_kernel) {
             (Ok(()), _) | (_, Ok(())) => Ok(()),
-            (Err(Error::NoEntry), Err(e)) if unreachable_store(&e) => Err(Error::NoEntry),
-            (_, Err(e)) => Err(e),
+            (Err(e), Err(Error::NoEntry)) if unreachable_store(&e) => Err(Error::NoEntry),
+            (Err(Error::NoEntry), Err(e)) | (Err(e), _) => Err(e),
         }
     }
 }

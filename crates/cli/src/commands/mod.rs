@@ -1,7 +1,10 @@
 //! One module per command.
 
 pub mod history;
+pub mod key;
+pub mod models;
 pub mod prompt;
+pub mod provider;
 pub mod run;
 pub mod transfer;
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use futures_util::future::join_all;
+use promptline_core::keys::SystemKeys;
 use promptline_core::providers::{self, ModelRef, Provider, ProviderEvent};
 use promptline_core::runner::{self, RunSpec};
 use promptline_core::{template, PromptId, Run, RunStatus, Store};
@@ -81,7 +82,7 @@ pub async fn execute(store: &Store, args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut targets: Vec<(ModelRef, Arc<dyn Provider>)> = Vec::new();
     for spec in &model_specs {
         let model = ModelRef::parse(spec)?;
-        let provider = providers::resolve(&model)?;
+        let provider = providers::for_model(store, &SystemKeys, &model).await?;
         targets.push((model, provider));
     }
 

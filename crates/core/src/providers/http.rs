@@ -151,6 +151,10 @@ impl Api {
                     None => "wait a moment before trying again".to_owned(),
                 },
             ),
+            405 | 501 => Some(format!(
+                "{} does not offer this endpoint; check the base URL {} and the provider kind",
+                self.name, self.base_url
+            )),
             529 => Some(format!("{} is overloaded; try again in a moment", self.name)),
             500..=599 => Some(format!(
                 "{}'s server failed; try again later",
