@@ -136,15 +136,6 @@ impl ModelRef {
     }
 }
 
-/// Finds the provider for a model address without the database: only the built-in `echo`.
-/// Front ends use [`for_model`], which knows every configured provider.
-pub fn resolve(model: &ModelRef) -> Result<Arc<dyn Provider>> {
-    match model.provider.as_str() {
-        echo::PROVIDER_NAME => Ok(Arc::new(echo::EchoProvider)),
-        other => Err(Error::not_found("provider", other)),
-    }
-}
-
 /// Which API a configured provider speaks. A closed set, enforced by the schema as well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

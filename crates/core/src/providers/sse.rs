@@ -208,6 +208,27 @@ mod tests {
     }
 
     #[test]
+    fn memory_stays_flat_over_a_long_stream() {
+        // 10 MiB of events fed in 8 KiB reads: the parser only ever holds the unfinished line.
+        let event = format!("data: {}\n\n", "x".repeat(1000));
+        let stream = event.repeat(10 * 1024 * 1024 / event.len());
+        let mut parser = SseParser::new();
+        let mut out = Vec::new();
+        let mut delivered = 0;
+        for chunk in stream.as_bytes().chunks(8192) {
+            parser.push(chunk, &mut out);
+            delivered += out.drain(..).map(|e| e.data.len()).sum::<usize>();
+            assert!(
+                parser.line.capacity() <= 16 * 1024,
+                "{}",
+                parser.line.capacity()
+            );
+        }
+        assert_eq!(delivered, stream.len() / event.len() * 1000);
+        assert!(!parser.finish());
+    }
+
+    #[test]
     fn field_without_colon_and_unknown_fields() {
         let (events, _) = parse_in_pieces(b"retry: 100\nfoo: bar\ndata\n\n", 2);
         assert_eq!(data(&events), [""]);
