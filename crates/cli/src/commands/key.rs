@@ -55,8 +55,14 @@ fn read_key(provider: &str) -> anyhow::Result<ApiKey> {
     let stdin = std::io::stdin();
     let mut text = String::new();
     if stdin.is_terminal() {
-        eprintln!("Paste the API key for {provider} and press Enter (it is not printed anywhere):");
-        stdin.read_line(&mut text)?;
+        eprintln!("Paste the API key for {provider} and press Enter (it is not shown):");
+        let hidden = set_echo(false);
+        let read = stdin.read_line(&mut text);
+        if hidden {
+            set_echo(true);
+            eprintln!();
+        }
+        read?;
     } else {
         stdin.lock().read_to_string(&mut text)?;
     }
@@ -65,4 +71,17 @@ fn read_key(provider: &str) -> anyhow::Result<ApiKey> {
             "no key on standard input: pipe it in, e.g. `promptline key set {provider} < key.txt`"
         )
     })
+}
+
+/// Turns the terminal's echo off or on with `stty`, so a pasted key is not shown; returns whether
+/// it worked (where it does not, the key is read with echo on).
+fn set_echo(on: bool) -> bool {
+    if !cfg!(unix) {
+        return false;
+    }
+    std::process::Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .stdin(std::process::Stdio::inherit())
+        .status()
+        .is_ok_and(|status| status.success())
 }
