@@ -261,4 +261,13 @@ async fn a_malformed_line_aborts_the_import_with_its_number_and_changes_nothing(
 
     assert_eq!(store.count_runs(&RunFilter::default()).await.unwrap(), 0);
     assert!(store.list_prompts(None, 10).await.unwrap().is_empty());
+    assert_new_runs_are_searchable(&store).await;
+}
+
+/// Imports index in bulk with the row trigger set aside; afterwards it must index runs again.
+async fn assert_new_runs_are_searchable(store: &Store) {
+    let run = common::new_run(None, 0, "echo", RunStatus::Success, "quixotically unique");
+    store.insert_run(&run).await.unwrap();
+    let filter = RunFilter { query: Some("quixotically".into()), ..Default::default() };
+    assert_eq!(store.count_runs(&filter).await.unwrap(), 1);
 }

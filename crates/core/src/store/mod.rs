@@ -1,6 +1,7 @@
 //! The SQLite history store. One module per table; SQL and SQLite specifics stay in here, so that
 //! another backend (PostgreSQL for teams) can sit beside it.
 
+pub mod desktop;
 mod filter;
 pub mod prompts;
 pub mod providers;
@@ -23,6 +24,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
 /// The application identifier; the desktop app's data directory is named after it.
 pub const APP_IDENTIFIER: &str = "dev.promptline.desktop";
+
+/// Each connection's page cache: 32 MiB (negative values count KiB).
+pub(crate) const CACHE_SIZE: &str = "-32768";
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE_NAME: &str = "promptline.db";
@@ -68,7 +72,7 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32768");
+            .pragma("cache_size", CACHE_SIZE);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)

@@ -6,10 +6,14 @@ use std::io::{BufRead, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use sqlx::{Connection, SqliteConnection};
 
 use crate::domain::{NewRun, PromptId, Run, RunFilter, RunId, RunStatus};
 use crate::error::{Error, Result};
-use crate::store::{prompts, runs, Store};
+use crate::store::{prompts, runs, Store, CACHE_SIZE};
+
+/// The trigger that indexes new run texts for search (see the init migration).
+const FTS_INSERT_TRIGGER: &str = "run_texts_fts_after_insert";
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,59 +185,106 @@ impl Store {
         reader: impl BufRead,
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportReport> {
-        let mut report = ImportReport::default();
-        let mut known_prompts: HashSet<String> = HashSet::new();
-        let mut tx = self.pool().begin().await?;
-        let mut bytes = 0u64;
-        for (index, line) in reader.lines().enumerate() {
-            let line_no = index + 1;
-            let bad = |message: String| Error::BadImportLine {
-                path: source_name.to_owned(),
-                line: line_no,
-                message,
-            };
-            let line = line.map_err(|e| bad(format!("cannot read: {e}")))?;
-            bytes += line.len() as u64 + 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let parsed: ImportLine =
-                serde_json::from_str(&line).map_err(|e| bad(format!("not a run: {e}")))?;
-            let run = parsed.into_new_run().map_err(bad)?;
-            if let Some(prompt_id) = &run.prompt_id {
-                if known_prompts.insert(prompt_id.0.clone()) {
-                    let name = prompts::name_from_text(&run.prompt_text);
-                    if prompts::insert_if_missing(
-                        &mut *tx,
-                        prompt_id,
-                        &name,
-                        &run.prompt_text,
-                        run.created_at,
-                    )
-                    .await?
-                    {
-                        report.prompts_added += 1;
-                    }
-                }
-            }
-            let preview = runs::preview_of(&run.response, run.error_message.as_deref());
-            if runs::insert_with(&mut tx, &run, &preview).await? {
-                report.runs_added += 1;
-            } else {
-                report.runs_skipped += 1;
-            }
-            if line_no % 1000 == 0 {
-                progress(bytes);
-            }
-        }
-        tx.commit().await?;
-        progress(bytes);
+        let mut conn = self.pool().acquire().await?;
+        // A bulk load touches many index pages again and again: a larger cache keeps them from
+        // being spilled to the WAL over and over. Set back below, on this connection only.
+        sqlx::query("PRAGMA cache_size = -262144")
+            .execute(&mut *conn)
+            .await?;
+        let result = import_in_transaction(&mut conn, source_name, reader, progress).await;
+        sqlx::query(&format!("PRAGMA cache_size = {CACHE_SIZE}"))
+            .execute(&mut *conn)
+            .await?;
+        let report = result?;
         if report.runs_added > 0 {
             self.optimize().await?;
         }
         Ok(report)
     }
+}
 
+/// The body of [`Store::import_jsonl`]: everything in one transaction on one connection.
+///
+/// Indexing text for search row by row (through the insert trigger) costs several times what one
+/// bulk insert of all new rows does, so the trigger is dropped inside the transaction and put back
+/// after the bulk insert. The write lock is held throughout, so no other writer can slip a run in
+/// unindexed, and a failure rolls the trigger back with everything else.
+async fn import_in_transaction(
+    conn: &mut SqliteConnection,
+    source_name: &str,
+    reader: impl BufRead,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportReport> {
+    let mut report = ImportReport::default();
+    let mut known_prompts: HashSet<String> = HashSet::new();
+    let mut tx = conn.begin().await?;
+    let (last_seq,): (i64,) = sqlx::query_as("SELECT coalesce(max(seq), 0) FROM runs")
+        .fetch_one(&mut *tx)
+        .await?;
+    let (trigger_sql,): (String,) =
+        sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?")
+            .bind(FTS_INSERT_TRIGGER)
+            .fetch_one(&mut *tx)
+            .await?;
+    sqlx::query(&format!("DROP TRIGGER {FTS_INSERT_TRIGGER}"))
+        .execute(&mut *tx)
+        .await?;
+    let mut bytes = 0u64;
+    for (index, line) in reader.lines().enumerate() {
+        let line_no = index + 1;
+        let bad = |message: String| Error::BadImportLine {
+            path: source_name.to_owned(),
+            line: line_no,
+            message,
+        };
+        let line = line.map_err(|e| bad(format!("cannot read: {e}")))?;
+        bytes += line.len() as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: ImportLine =
+            serde_json::from_str(&line).map_err(|e| bad(format!("not a run: {e}")))?;
+        let run = parsed.into_new_run().map_err(bad)?;
+        if let Some(prompt_id) = &run.prompt_id {
+            if known_prompts.insert(prompt_id.0.clone()) {
+                let name = prompts::name_from_text(&run.prompt_text);
+                if prompts::insert_if_missing(
+                    &mut *tx,
+                    prompt_id,
+                    &name,
+                    &run.prompt_text,
+                    run.created_at,
+                )
+                .await?
+                {
+                    report.prompts_added += 1;
+                }
+            }
+        }
+        let preview = runs::preview_of(&run.response, run.error_message.as_deref());
+        if runs::insert_with(&mut tx, &run, &preview).await? {
+            report.runs_added += 1;
+        } else {
+            report.runs_skipped += 1;
+        }
+        if line_no % 1000 == 0 {
+            progress(bytes);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO runs_fts (rowid, prompt_text, response) \
+         SELECT seq, prompt_text, response FROM run_texts WHERE seq > ?",
+    )
+    .bind(last_seq)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&trigger_sql).execute(&mut *tx).await?;
+    tx.commit().await?;
+    progress(bytes);
+    Ok(report)
+}
+
+impl Store {
     /// Writes every run matching `filter` to `out`, newest first, one row at a time: memory stays
     /// flat whatever the size of the history. Returns how many runs were written.
     pub async fn export(
