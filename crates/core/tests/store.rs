@@ -365,10 +365,16 @@ async fn common_and_rare_words_page_the_same_way() {
             0 => "common",
             _ => "other",
         };
-        store.insert_run(&new_run(None, i, "echo", RunStatus::Success, text)).await.unwrap();
+        store
+            .insert_run(&new_run(None, i, "echo", RunStatus::Success, text))
+            .await
+            .unwrap();
     }
     for (word, expected) in [("common", 650), ("rare", 13)] {
-        let filter = RunFilter { query: Some(word.into()), ..Default::default() };
+        let filter = RunFilter {
+            query: Some(word.into()),
+            ..Default::default()
+        };
         let mut seen = Vec::new();
         let mut cursor = None;
         loop {
@@ -381,7 +387,10 @@ async fn common_and_rare_words_page_the_same_way() {
         }
         assert_eq!(seen.len(), expected, "{word}");
         assert_eq!(store.count_runs(&filter).await.unwrap(), expected as i64);
-        assert!(seen.windows(2).all(|w| w[0].0 > w[1].0), "{word}: newest first");
+        assert!(
+            seen.windows(2).all(|w| w[0].0 > w[1].0),
+            "{word}: newest first"
+        );
         assert!(seen.iter().all(|(_, preview)| preview.contains(word)));
     }
 }
