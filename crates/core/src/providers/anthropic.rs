@@ -35,7 +35,7 @@ impl AnthropicProvider {
     fn with_headers(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         let request = request.header("anthropic-version", API_VERSION);
         match &self.api.key {
-            Some(key) => request.header("x-api-key", key.expose()),
+            Some(key) => http::with_secret(request, "x-api-key", key),
             None => request,
         }
     }

@@ -28,7 +28,7 @@ impl GeminiProvider {
 
     fn with_key(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.api.key {
-            Some(key) => request.header("x-goog-api-key", key.expose()),
+            Some(key) => http::with_secret(request, "x-goog-api-key", key),
             None => request,
         }
     }

@@ -37,6 +37,22 @@ pub(crate) fn client() -> reqwest::Client {
         .clone()
 }
 
+/// Adds the key as header `name`, marked sensitive so that no HTTP-level debug output shows it.
+pub(crate) fn with_secret(
+    request: RequestBuilder,
+    name: &'static str,
+    key: &ApiKey,
+) -> RequestBuilder {
+    match reqwest::header::HeaderValue::from_str(key.expose()) {
+        Ok(mut value) => {
+            value.set_sensitive(true);
+            request.header(name, value)
+        }
+        // Not a valid header value: sending fails with a builder error, which names no value.
+        Err(_) => request.header(name, key.expose()),
+    }
+}
+
 /// A configured HTTP API: where it is, what it is called, and its key.
 #[derive(Debug, Clone)]
 pub(crate) struct Api {
