@@ -1,0 +1,32 @@
+//! Build script: compiles tauri.conf.json, the capabilities in src-tauri/capabilities and one
+//! `allow-*` permission per app command, so the window can call only what it is granted.
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(manifest);
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {error:#}");
+    }
+}
+
+/// Every `#[tauri::command]` in src-tauri/commands.rs; keep in step with `generate_handler!`.
+const COMMANDS: &[&str] = &[
+    "list_prompts",
+    "get_prompt",
+    "create_prompt",
+    "update_prompt",
+    "delete_prompt",
+    "prompt_run_count",
+    "runs_page",
+    "count_runs",
+    "get_run",
+    "delete_runs",
+    "delete_matching_runs",
+    "list_models",
+    "list_provider_models",
+    "export_runs",
+    "start_run",
+    "cancel_run",
+];

@@ -1,0 +1,245 @@
+//! The app's commands: each a few lines over promptline-core. Errors cross as [`CommandError`].
+
+use std::io::BufWriter;
+use std::sync::Arc;
+use std::time::Duration;
+
+use promptline_core::keys::SystemKeys;
+use promptline_core::providers::{self, ModelRef};
+use promptline_core::runner::{self, RunSpec, DEFAULT_TIMEOUT};
+use promptline_core::store::transfer::ExportFormat;
+use promptline_core::{
+    template, Cursor, Prompt, PromptEdit, PromptId, PromptSummary, Run, RunFilter, RunId,
+};
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+use crate::error::{CommandError, CommandResult};
+use crate::ipc::{
+    ModelOption, PromptInput, RunEventPayload, RunFinishedPayload, RunsPage, StartRun, RUN_EVENT,
+    RUN_FINISHED,
+};
+use crate::state::AppState;
+
+/// How many prompts the list shows at most.
+const PROMPT_LIST_LIMIT: i64 = 500;
+
+/// Prompts, most recently active first, optionally only those whose name contains `search`.
+#[tauri::command]
+pub async fn list_prompts(
+    state: State<'_, AppState>,
+    search: Option<String>,
+) -> CommandResult<Vec<PromptSummary>> {
+    let search = search.filter(|s| !s.trim().is_empty());
+    Ok(state
+        .store
+        .list_prompts(search.as_deref(), PROMPT_LIST_LIMIT)
+        .await?)
+}
+
+/// One prompt.
+#[tauri::command]
+pub async fn get_prompt(state: State<'_, AppState>, id: PromptId) -> CommandResult<Prompt> {
+    Ok(state.store.prompt(&id).await?)
+}
+
+/// Saves a new prompt.
+#[tauri::command]
+pub async fn create_prompt(
+    state: State<'_, AppState>,
+    input: PromptInput,
+) -> CommandResult<Prompt> {
+    Ok(state.store.create_prompt(&input.into_new()).await?)
+}
+
+/// Replaces a prompt's name, template and default model.
+#[tauri::command]
+pub async fn update_prompt(
+    state: State<'_, AppState>,
+    id: PromptId,
+    input: PromptInput,
+) -> CommandResult<Prompt> {
+    Ok(state.store.edit_prompt(&id, &input.into_edit()).await?)
+}
+
+/// Deletes a prompt and its runs; returns how many runs went with it.
+#[tauri::command]
+pub async fn delete_prompt(state: State<'_, AppState>, id: PromptId) -> CommandResult<u64> {
+    Ok(state.store.delete_prompt(&id).await?)
+}
+
+/// How many runs a prompt has (for the delete confirmation).
+#[tauri::command]
+pub async fn prompt_run_count(state: State<'_, AppState>, id: PromptId) -> CommandResult<i64> {
+    Ok(state.store.prompt_run_count(&id).await?)
+}
+
+/// A page of the timeline, newest first, starting after `cursor`.
+#[tauri::command]
+pub async fn runs_page(
+    state: State<'_, AppState>,
+    filter: RunFilter,
+    cursor: Option<String>,
+    limit: i64,
+) -> CommandResult<RunsPage> {
+    let cursor = cursor.map(|c| c.parse::<Cursor>()).transpose()?;
+    let page = state
+        .store
+        .runs_page(&filter, cursor.as_ref(), limit)
+        .await?;
+    Ok(RunsPage {
+        items: page.items,
+        next_cursor: page.next_cursor.map(|c| c.to_string()),
+    })
+}
+
+/// How many runs match `filter`.
+#[tauri::command]
+pub async fn count_runs(state: State<'_, AppState>, filter: RunFilter) -> CommandResult<i64> {
+    Ok(state.store.count_runs(&filter).await?)
+}
+
+/// One run in full (loaded when a timeline entry is expanded).
+#[tauri::command]
+pub async fn get_run(state: State<'_, AppState>, id: RunId) -> CommandResult<Run> {
+    Ok(state.store.run(&id).await?)
+}
+
+/// Deletes these runs; returns how many existed.
+#[tauri::command]
+pub async fn delete_runs(state: State<'_, AppState>, ids: Vec<RunId>) -> CommandResult<u64> {
+    Ok(state.store.delete_runs(&ids).await?)
+}
+
+/// Deletes every run matching `filter`; returns how many.
+#[tauri::command]
+pub async fn delete_matching_runs(
+    state: State<'_, AppState>,
+    filter: RunFilter,
+) -> CommandResult<u64> {
+    Ok(state.store.delete_matching_runs(&filter).await?)
+}
+
+/// The models the picker offers: the built-in `echo`, then every model found in the history.
+#[tauri::command]
+pub async fn list_models(state: State<'_, AppState>) -> CommandResult<Vec<ModelOption>> {
+    let history = state.store.provider_models_in_history().await?;
+    Ok(crate::models::options(&history))
+}
+
+/// The models the configured providers offer (asking each of them, so it may take a moment);
+/// providers that cannot list theirs are left out here and explain why in Settings.
+#[tauri::command]
+pub async fn list_provider_models(state: State<'_, AppState>) -> CommandResult<Vec<ModelOption>> {
+    let listed = providers::list_models(&state.store, &SystemKeys).await?;
+    Ok(crate::models::from_providers(&listed))
+}
+
+/// Writes the runs matching `filter` to `path` (chosen in the save dialog); returns how many.
+#[tauri::command]
+pub async fn export_runs(
+    state: State<'_, AppState>,
+    filter: RunFilter,
+    format: String,
+    path: String,
+) -> CommandResult<u64> {
+    let format: ExportFormat = format.parse()?;
+    let store = state.store.clone();
+    // The export writes through a `dyn Write`, which may not cross threads: give it its own.
+    let written = tauri::async_runtime::spawn_blocking(move || {
+        let mut out = BufWriter::new(std::fs::File::create(&path)?);
+        let count = tauri::async_runtime::block_on(store.export(&filter, format, &mut out))?;
+        std::io::Write::flush(&mut out)?;
+        Ok::<u64, CommandError>(count)
+    })
+    .await
+    .map_err(|e| CommandError::new("internal", format!("the export stopped: {e}")))?;
+    written
+}
+
+/// Starts a run and returns its id at once. Its text arrives as [`RUN_EVENT`] events and its end
+/// as one [`RUN_FINISHED`] event. A bad model or a missing variable fails here, before anything
+/// is sent or recorded.
+#[tauri::command]
+pub async fn start_run<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request: StartRun,
+) -> CommandResult<RunId> {
+    let model = ModelRef::parse(&request.model)?;
+    if model.provider != providers::echo::PROVIDER_NAME {
+        // Unknown provider: say where to add it in the app, not on the command line.
+        state.store.provider(&model.provider).await?;
+    }
+    let provider = providers::for_model(&state.store, &SystemKeys, &model).await?;
+    template::render(&request.template, &request.variables)?;
+    let mut spec = RunSpec::new(request.template, model);
+    spec.prompt_id = request.prompt_id;
+    spec.variables = request.variables;
+    spec.params = request.params.unwrap_or_else(|| serde_json::json!({}));
+    spec.timeout = request
+        .timeout_secs
+        .filter(|&secs| secs > 0)
+        .map_or(DEFAULT_TIMEOUT, |secs| Duration::from_secs(secs.into()));
+    let run_id = spec.id.clone();
+    let cancel = state.track(&run_id);
+    let store = state.store.clone();
+    tauri::async_runtime::spawn(finish_run(app, store, provider, spec, cancel));
+    Ok(run_id)
+}
+
+async fn finish_run<R: Runtime>(
+    app: AppHandle<R>,
+    store: promptline_core::Store,
+    provider: Arc<dyn providers::Provider>,
+    spec: RunSpec,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    let run_id = spec.id.clone();
+    let events = app.clone();
+    let on_event = |event: &providers::ProviderEvent| {
+        let payload = RunEventPayload::new(run_id.clone(), event);
+        // A closed window cannot receive events; the run is still recorded.
+        let _ = events.emit(RUN_EVENT, payload);
+    };
+    let outcome = runner::execute(&store, provider, spec, cancel, on_event).await;
+    if let Some(state) = tauri::Manager::try_state::<AppState>(&app) {
+        state.untrack(&run_id);
+    }
+    let payload = match outcome {
+        Ok(run) => RunFinishedPayload {
+            run_id,
+            run: Some(run.summary),
+            error: None,
+        },
+        Err(error) => RunFinishedPayload {
+            run_id,
+            run: None,
+            error: Some(CommandError::from(error)),
+        },
+    };
+    let _ = app.emit(RUN_FINISHED, payload);
+}
+
+/// Stops a run under way; false when it had already ended.
+#[tauri::command]
+pub fn cancel_run(state: State<'_, AppState>, id: RunId) -> bool {
+    state.cancel(&id)
+}
+
+impl PromptInput {
+    fn into_new(self) -> promptline_core::NewPrompt {
+        promptline_core::NewPrompt {
+            name: self.name,
+            template: self.template,
+            default_model: self.default_model,
+        }
+    }
+
+    fn into_edit(self) -> PromptEdit {
+        PromptEdit {
+            name: Some(self.name),
+            template: Some(self.template),
+            default_model: Some(self.default_model),
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Promptline's desktop shell: opens the store, registers the commands and plugins, and starts
+//! the window. All logic lives in promptline-core; this crate only connects it to the UI.
+
+pub mod commands;
+pub mod error;
+pub mod ipc;
+pub mod models;
+pub mod state;
+
+#[cfg(test)]
+mod bindings;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use promptline_core::Store;
+use tauri::{Builder, Runtime};
+
+pub use error::{CommandError, CommandResult};
+pub use state::AppState;
+
+/// The environment variable that overrides where the database lives.
+pub const DB_ENV: &str = "PROMPTLINE_DB";
+
+/// The database the app opens: `$PROMPTLINE_DB` when set, else the one the CLI uses by default.
+pub fn db_path() -> promptline_core::Result<PathBuf> {
+    match std::env::var_os(DB_ENV).filter(|v| !v.is_empty()) {
+        Some(path) => Ok(PathBuf::from(path)),
+        None => promptline_core::store::default_db_path(),
+    }
+}
+
+/// Adds the app's plugins, state and commands to `builder`. Generic over the runtime so tests
+/// can drive the same app with `tauri::test::mock_builder()`.
+pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> {
+    builder
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(AppState::new(store))
+        .invoke_handler(tauri::generate_handler![
+            commands::list_prompts,
+            commands::get_prompt,
+            commands::create_prompt,
+            commands::update_prompt,
+            commands::delete_prompt,
+            commands::prompt_run_count,
+            commands::runs_page,
+            commands::count_runs,
+            commands::get_run,
+            commands::delete_runs,
+            commands::delete_matching_runs,
+            commands::list_models,
+            commands::list_provider_models,
+            commands::export_runs,
+            commands::start_run,
+            commands::cancel_run,
+        ])
+}
+
+/// Opens the store (creating the sample prompt on a first launch) and runs the app until its
+/// window closes.
+pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let path = db_path()?;
+    let store = tauri::async_runtime::block_on(async {
+        let store = Store::open(&path).await?;
+        store.ensure_sample_prompt().await?;
+        Ok::<_, promptline_core::Error>(store)
+    })?;
+    app_builder(tauri::Builder::default(), store)
+        .run(tauri::generate_context!("tauri.conf.json"))?;
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! The commands driven through Tauri's IPC on the mock runtime, as the UI calls them.
+
+use std::time::{Duration, Instant};
+
+use promptline_core::Store;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Listener, WebviewWindow, WebviewWindowBuilder};
+
+use crate::app_builder;
+
+struct Harness {
+    _app: tauri::App<tauri::test::MockRuntime>,
+    window: WebviewWindow<tauri::test::MockRuntime>,
+    finished: std::sync::mpsc::Receiver<Value>,
+    streamed: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+fn harness() -> Harness {
+    let store = tauri::async_runtime::block_on(async {
+        let store = Store::open_in_memory().await.expect("store");
+        store.ensure_sample_prompt().await.expect("sample");
+        store
+    });
+    // The real configuration and capabilities, so the commands' permissions are checked too.
+    let app = app_builder(mock_builder(), store)
+        .build(tauri::generate_context!("tauri.conf.json", test = true))
+        .expect("app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window");
+    let (tx, finished) = std::sync::mpsc::channel();
+    app.listen_any(crate::ipc::RUN_FINISHED, move |event| {
+        let _ = tx.send(serde_json::from_str(event.payload()).expect("payload"));
+    });
+    let streamed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = streamed.clone();
+    app.listen_any(crate::ipc::RUN_EVENT, move |event| {
+        let payload: Value = serde_json::from_str(event.payload()).expect("payload");
+        if let Some(text) = payload["text"].as_str() {
+            sink.lock().expect("lock").push_str(text);
+        }
+    });
+    Harness {
+        _app: app,
+        window,
+        finished,
+        streamed,
+    }
+}
+
+impl Harness {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: self.window.url().expect("window url"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, request)
+            .map(|body| body.deserialize::<Value>().expect("json body"))
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn wait_finished(&self) -> Value {
+        self.finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("run-finished event")
+    }
+}
+
+fn all_runs() -> Value {
+    json!({"prompt_id": null, "models": [], "statuses": [], "since": null, "until": null, "query": null})
+}
+
+#[test]
+fn first_launch_has_the_sample_prompt() {
+    let h = harness();
+    let prompts = h.ok("list_prompts", json!({"search": null}));
+    assert_eq!(prompts.as_array().map(Vec::len), Some(1));
+    assert!(prompts[0]["template"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("{{topic}}"));
+    assert_eq!(prompts[0]["run_count"], 0);
+}
+
+#[test]
+fn a_run_streams_is_recorded_and_can_be_found_expanded_and_deleted() {
+    let h = harness();
+    let prompt = h.ok(
+        "create_prompt",
+        json!({"input": {"name": "Greeting", "template": "Say hello to {{who}}", "default_model": "echo"}}),
+    );
+    let id = prompt["id"].as_str().expect("id").to_owned();
+    let run_id = h.ok(
+        "start_run",
+        json!({"request": {"prompt_id": id, "template": "Say hello to {{who}}", "variables": {"who": "Ada"},
+               "model": "echo", "timeout_secs": 30, "params": null}}),
+    );
+    let finished = h.wait_finished();
+    assert_eq!(finished["run_id"], run_id);
+    assert_eq!(finished["run"]["status"], "success");
+    assert_eq!(
+        h.streamed.lock().expect("lock").as_str(),
+        "Say hello to Ada"
+    );
+
+    let mut filter = all_runs();
+    filter["prompt_id"] = json!(id);
+    filter["query"] = json!("Ada");
+    let page = h.ok(
+        "runs_page",
+        json!({"filter": filter, "cursor": null, "limit": 50}),
+    );
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(h.ok("count_runs", json!({"filter": filter})), 1);
+    let run = h.ok("get_run", json!({"id": run_id}));
+    assert_eq!(run["response"], "Say hello to Ada");
+    assert_eq!(run["variables"]["who"], "Ada");
+
+    let models = h.ok("list_models", json!({}));
+    assert_eq!(models[0]["id"], "echo");
+    assert_eq!(models[0]["runs"], 1);
+
+    assert_eq!(h.ok("prompt_run_count", json!({"id": id})), 1);
+    assert_eq!(h.ok("delete_prompt", json!({"id": id})), 1);
+    assert_eq!(h.ok("count_runs", json!({"filter": all_runs()})), 0);
+}
+
+#[test]
+fn errors_cross_as_code_and_message() {
+    let h = harness();
+    let missing = h
+        .call("get_prompt", json!({"id": "nope"}))
+        .expect_err("no such prompt");
+    assert_eq!(missing["code"], "not_found");
+
+    let unknown_provider = h
+        .call(
+            "start_run",
+            json!({"request": {"prompt_id": null, "template": "hi", "variables": {},
+                   "model": "nowhere/model", "timeout_secs": null, "params": null}}),
+        )
+        .expect_err("no such provider");
+    assert_eq!(unknown_provider["code"], "not_found");
+    assert!(unknown_provider["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Settings > Providers"));
+
+    let missing_var = h
+        .call(
+            "start_run",
+            json!({"request": {"prompt_id": null, "template": "{{topic}}", "variables": {},
+                   "model": "echo", "timeout_secs": null, "params": null}}),
+        )
+        .expect_err("missing variable");
+    assert_eq!(missing_var["code"], "missing_variable");
+
+    let bad_cursor = h
+        .call(
+            "runs_page",
+            json!({"filter": all_runs(), "cursor": "garbage", "limit": 10}),
+        )
+        .expect_err("bad cursor");
+    assert_eq!(bad_cursor["code"], "invalid_input");
+}
+
+#[test]
+fn cancel_of_a_finished_run_says_so_and_export_writes_the_filter() {
+    let h = harness();
+    h.ok(
+        "start_run",
+        json!({"request": {"prompt_id": null, "template": "one two three", "variables": {},
+               "model": "echo", "timeout_secs": null, "params": {"temperature": 0.2}}}),
+    );
+    let finished = h.wait_finished();
+    let run_id = finished["run_id"].clone();
+    assert_eq!(h.ok("cancel_run", json!({"id": run_id})), false);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("runs.jsonl");
+    let started = Instant::now();
+    let count = h.ok(
+        "export_runs",
+        json!({"filter": all_runs(), "format": "jsonl", "path": path.to_string_lossy()}),
+    );
+    assert_eq!(count, 1);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let text = std::fs::read_to_string(&path).expect("export file");
+    assert!(text.contains("\"temperature\":0.2"), "{text}");
+
+    let bad_format = h
+        .call(
+            "export_runs",
+            json!({"filter": all_runs(), "format": "xml", "path": path.to_string_lossy()}),
+        )
+        .expect_err("unknown format");
+    assert_eq!(bad_format["code"], "invalid_input");
+
+    assert_eq!(
+        h.ok("delete_matching_runs", json!({"filter": all_runs()})),
+        1
+    );
+}

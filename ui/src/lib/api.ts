@@ -1,0 +1,122 @@
+// The one module that talks to the Rust shell: every command, event, clipboard write and dialog
+// goes through here, typed with the types generated from Rust (ui/src/lib/generated).
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { writeText } from "@tauri-apps/plugin-clipboard-manager";
+import { save } from "@tauri-apps/plugin-dialog";
+import type { CommandError } from "./generated/CommandError";
+import type { ModelOption } from "./generated/ModelOption";
+import type { Prompt } from "./generated/Prompt";
+import type { PromptInput } from "./generated/PromptInput";
+import type { PromptSummary } from "./generated/PromptSummary";
+import type { Run } from "./generated/Run";
+import type { RunEventPayload } from "./generated/RunEventPayload";
+import type { RunFilter } from "./generated/RunFilter";
+import type { RunFinishedPayload } from "./generated/RunFinishedPayload";
+import type { RunsPage } from "./generated/RunsPage";
+import type { StartRun } from "./generated/StartRun";
+
+export type {
+  CommandError,
+  ModelOption,
+  Prompt,
+  PromptInput,
+  PromptSummary,
+  Run,
+  RunEventPayload,
+  RunFilter,
+  RunFinishedPayload,
+  RunsPage,
+  StartRun,
+};
+export type { RunStatus } from "./generated/RunStatus";
+export type { RunSummary } from "./generated/RunSummary";
+
+/** An export file format. */
+export type ExportFormat = "csv" | "json" | "jsonl";
+
+/** A failed command: `code` is stable (branch on it), `message` is for people. */
+export class ApiError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+  }
+}
+
+/** Whatever a command threw, as an ApiError. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error && typeof error === "object" && "code" in error && "message" in error) {
+    const e = error as CommandError;
+    return new ApiError(String(e.code), String(e.message));
+  }
+  if (error instanceof Error) return new ApiError("internal", error.message);
+  return new ApiError("internal", String(error));
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+/** A filter that matches every run. */
+export function emptyFilter(): RunFilter {
+  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null };
+}
+
+export const api = {
+  listPrompts: (search: string | null = null) => call<PromptSummary[]>("list_prompts", { search }),
+  getPrompt: (id: string) => call<Prompt>("get_prompt", { id }),
+  createPrompt: (input: PromptInput) => call<Prompt>("create_prompt", { input }),
+  updatePrompt: (id: string, input: PromptInput) => call<Prompt>("update_prompt", { id, input }),
+  deletePrompt: (id: string) => call<number>("delete_prompt", { id }),
+  promptRunCount: (id: string) => call<number>("prompt_run_count", { id }),
+  runsPage: (filter: RunFilter, cursor: string | null, limit: number) =>
+    call<RunsPage>("runs_page", { filter, cursor, limit }),
+  countRuns: (filter: RunFilter) => call<number>("count_runs", { filter }),
+  getRun: (id: string) => call<Run>("get_run", { id }),
+  deleteRuns: (ids: string[]) => call<number>("delete_runs", { ids }),
+  deleteMatchingRuns: (filter: RunFilter) => call<number>("delete_matching_runs", { filter }),
+  listModels: () => call<ModelOption[]>("list_models"),
+  exportRuns: (filter: RunFilter, format: ExportFormat, path: string) =>
+    call<number>("export_runs", { filter, format, path }),
+  startRun: (request: StartRun) => call<string>("start_run", { request }),
+  cancelRun: (id: string) => call<boolean>("cancel_run", { id }),
+
+  /** Calls `handler` for every piece of every run under way. */
+  onRunEvent: (handler: (payload: RunEventPayload) => void): Promise<UnlistenFn> =>
+    listen<RunEventPayload>("run-event", (event) => handler(event.payload)),
+  /** Calls `handler` once per run when it has been recorded (or could not be). */
+  onRunFinished: (handler: (payload: RunFinishedPayload) => void): Promise<UnlistenFn> =>
+    listen<RunFinishedPayload>("run-finished", (event) => handler(event.payload)),
+
+  /** Puts text on the system clipboard. */
+  copyText: async (text: string): Promise<void> => {
+    try {
+      await writeText(text);
+    } catch (error) {
+      throw toApiError(error);
+    }
+  },
+
+  /** Asks where to save an export; `null` when the user cancelled. */
+  chooseExportPath: async (format: ExportFormat, baseName: string): Promise<string | null> => {
+    const names: Record<ExportFormat, string> = { csv: "CSV", json: "JSON", jsonl: "JSON Lines" };
+    try {
+      return await save({
+        title: "Export runs",
+        defaultPath: `${baseName}.${format}`,
+        filters: [{ name: names[format], extensions: [format] }],
+      });
+    } catch (error) {
+      throw toApiError(error);
+    }
+  },
+};

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { dayLabel, formatDuration, formatTokens, plural, relativeTime, startOfLocalDay, tokensPerSecond } from "./format";
+
+describe("formatDuration", () => {
+  it("uses ms below a second, seconds with two decimals below ten", () => {
+    expect(formatDuration(312)).toBe("312 ms");
+    expect(formatDuration(1240)).toBe("1.24 s");
+    expect(formatDuration(12_340)).toBe("12.3 s");
+    expect(formatDuration(125_000)).toBe("2 min 5 s");
+  });
+  it("shows a dash when unknown", () => {
+    expect(formatDuration(null)).toBe("—");
+    expect(formatTokens(undefined)).toBe("—");
+  });
+});
+
+describe("counts", () => {
+  it("groups thousands and picks singular or plural", () => {
+    expect(formatTokens(1234)).toBe("1,234 tok");
+    expect(plural(1, "run")).toBe("1 run");
+    expect(plural(1234, "run")).toBe("1,234 runs");
+  });
+  it("computes tokens per second after the first token", () => {
+    expect(tokensPerSecond(100, 2100, 100)).toBe(50);
+    expect(tokensPerSecond(0, 1000, null)).toBeNull();
+  });
+});
+
+describe("times", () => {
+  const now = new Date(2026, 10, 24, 15, 0, 0);
+  it("labels today, yesterday and older days", () => {
+    expect(dayLabel(new Date(2026, 10, 24, 9).toISOString(), now)).toBe("Today");
+    expect(dayLabel(new Date(2026, 10, 23, 23, 59).toISOString(), now)).toBe("Yesterday");
+    expect(dayLabel(new Date(2026, 10, 20, 9).toISOString(), now)).toMatch(/20/);
+    expect(dayLabel(new Date(2025, 10, 20, 9).toISOString(), now)).toMatch(/2025/);
+  });
+  it("says how long ago", () => {
+    expect(relativeTime(new Date(now.getTime() - 10_000).toISOString(), now)).toBe("just now");
+    expect(relativeTime(new Date(now.getTime() - 3 * 60_000).toISOString(), now)).toMatch(/3 min/);
+  });
+  it("turns a date input into the start of that local day", () => {
+    expect(startOfLocalDay("2026-11-24")).toBe(new Date(2026, 10, 24).toISOString());
+    expect(startOfLocalDay("2026-11-24", 1)).toBe(new Date(2026, 10, 25).toISOString());
+    expect(startOfLocalDay("nope")).toBeNull();
+  });
+});

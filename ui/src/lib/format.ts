@@ -1,0 +1,102 @@
+// Formatting for people: the user's locale and time zone, tabular-friendly numbers.
+
+const numberFormat = new Intl.NumberFormat(undefined);
+
+/** 1234 -> "1,234" in the user's locale. */
+export function formatCount(n: number): string {
+  return numberFormat.format(n);
+}
+
+/** "1 run", "1,234 runs". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** Milliseconds as "312 ms", "1.24 s", "2 min 5 s"; an em dash when unknown. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms == null) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) {
+    const s = ms / 1000;
+    return `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`;
+  }
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return `${minutes} min ${seconds} s`;
+}
+
+/** Token counts: "1,234 tok"; an em dash when the provider reported none. */
+export function formatTokens(tokens: number | null | undefined): string {
+  return tokens == null ? "—" : `${formatCount(tokens)} tok`;
+}
+
+/** Tokens per second over the generation time (after the first token). */
+export function tokensPerSecond(tokens: number, elapsedMs: number, ttftMs: number | null): number | null {
+  const generating = elapsedMs - (ttftMs ?? 0);
+  if (tokens <= 0 || generating <= 0) return null;
+  return (tokens * 1000) / generating;
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
+
+/** "now", "3 min ago", "2 hr ago", "5 days ago"; past a month the local date. */
+export function relativeTime(iso: string, now: Date = new Date()): string {
+  const then = new Date(iso);
+  const seconds = Math.round((then.getTime() - now.getTime()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return "just now";
+  if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
+  if (abs < 86_400) return relative.format(Math.round(seconds / 3600), "hour");
+  if (abs < 30 * 86_400) return relative.format(Math.round(seconds / 86_400), "day");
+  return then.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+}
+
+/** The full local date and time, for hover titles. */
+export function absoluteTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+}
+
+/** Local time of day, "14:03:27". */
+export function timeOfDay(iso: string): string {
+  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+/** The local calendar day of a time, as "YYYY-MM-DD" (a grouping key). */
+export function localDayKey(date: Date): string {
+  const y = date.getFullYear();
+  const m = String(date.getMonth() + 1).padStart(2, "0");
+  const d = String(date.getDate()).padStart(2, "0");
+  return `${y}-${m}-${d}`;
+}
+
+/** A day header: "Today", "Yesterday", "Mon 23 Nov" (with the year when not this year). */
+export function dayLabel(iso: string, now: Date = new Date()): string {
+  const day = new Date(iso);
+  const key = localDayKey(day);
+  if (key === localDayKey(now)) return "Today";
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (key === localDayKey(yesterday)) return "Yesterday";
+  return day.toLocaleDateString(undefined, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: day.getFullYear() === now.getFullYear() ? undefined : "numeric",
+  });
+}
+
+/** The start of a local day given as "YYYY-MM-DD" (from a date input), as an ISO UTC time. */
+export function startOfLocalDay(value: string, plusDays = 0): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return null;
+  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + plusDays);
+  return date.toISOString();
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { renderMarkdown } from "./markdown";
+
+const hostile = [
+  "# Title",
+  "<script>window.__pwned = 1</script>",
+  '<img src="x" onerror="window.__pwned = 2">',
+  "[click](javascript:window.__pwned=3)",
+  '<a href="javascript:alert(1)" onclick="window.__pwned=4">a</a>',
+  '<iframe src="https://example.com"></iframe>',
+  '<svg onload="window.__pwned=5"><script>window.__pwned=6</script></svg>',
+  '<div style="background:url(javascript:alert(1))" onmouseover="x()">styled</div>',
+  '<form action="https://evil.example"><input name="q"><button formaction="javascript:alert(1)">go</button></form>',
+  "[ok](https://example.com) and **bold** and `code`",
+].join("\n\n");
+
+describe("renderMarkdown", () => {
+  it("keeps formatting and safe links", () => {
+    const html = renderMarkdown(hostile);
+    expect(html).toContain("<h1>Title</h1>");
+    expect(html).toContain("<strong>bold</strong>");
+    expect(html).toContain('href="https://example.com"');
+  });
+
+  it("lets nothing executable survive", () => {
+    const html = renderMarkdown(hostile);
+    const lower = html.toLowerCase();
+    expect(lower).not.toContain("<script");
+    expect(lower).not.toContain("<iframe");
+    expect(lower).not.toContain("<svg");
+    expect(lower).not.toContain("<form");
+    expect(lower).not.toContain("javascript:");
+    expect(lower).not.toMatch(/\son[a-z]+=/);
+    expect(lower).not.toContain("style=");
+
+    const host = document.createElement("div");
+    host.innerHTML = html;
+    document.body.append(host);
+    for (const el of host.querySelectorAll("*")) {
+      for (const attr of el.getAttributeNames()) expect(attr.startsWith("on")).toBe(false);
+    }
+    for (const img of host.querySelectorAll("img")) expect(img.getAttribute("src")).toBeNull();
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    host.remove();
+  });
+});

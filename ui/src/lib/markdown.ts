@@ -1,0 +1,45 @@
+// Markdown for LLM output, which is untrusted: rendered with marked, then sanitized with
+// DOMPurify so no script, event handler, frame, form, style or `javascript:` link survives.
+// Every link opens nothing by itself: the UI shows its address and never navigates.
+
+import DOMPurify from "dompurify";
+import { Marked } from "marked";
+
+const marked = new Marked({ gfm: true, breaks: false, async: false });
+
+const FORBID_TAGS = ["style", "script", "iframe", "frame", "object", "embed", "form", "input", "button", "textarea", "select", "link", "meta", "base", "svg", "math"];
+const FORBID_ATTR = ["style", "srcset", "action", "formaction", "background", "ping"];
+
+let hooked = false;
+
+function purifier(): typeof DOMPurify {
+  if (!hooked) {
+    DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+      if (node.tagName === "A") {
+        const href = node.getAttribute("href") ?? "";
+        // Keep only web and mail links, shown as text in a title; nothing else may navigate.
+        if (!/^(https?:|mailto:)/i.test(href)) node.removeAttribute("href");
+        node.setAttribute("rel", "noopener noreferrer nofollow");
+        node.setAttribute("target", "_blank");
+      }
+      if (node.tagName === "IMG") {
+        // Remote images would leak that a response was viewed; keep the alt text only.
+        node.removeAttribute("src");
+      }
+    });
+    hooked = true;
+  }
+  return DOMPurify;
+}
+
+/** Markdown as sanitized HTML, safe to put into the page. */
+export function renderMarkdown(source: string): string {
+  const html = marked.parse(source) as string;
+  return purifier().sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS,
+    FORBID_ATTR,
+    ALLOW_DATA_ATTR: false,
+    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+  });
+}

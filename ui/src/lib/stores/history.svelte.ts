@@ -1,0 +1,180 @@
+// The history timeline: the filter, the loaded pages (keyset cursor), the match count, which run
+// is selected and expanded, and the full runs loaded on expand.
+
+import { api, emptyFilter, toApiError, type Run, type RunFilter, type RunStatus, type RunSummary } from "../api";
+import { startOfLocalDay } from "../format";
+
+/** Runs per page. */
+export const PAGE_SIZE = 200;
+
+/** What the filter bar edits. */
+export interface FilterState {
+  statuses: RunStatus[];
+  model: string;
+  from: string;
+  to: string;
+  query: string;
+}
+
+function blankFilter(): FilterState {
+  return { statuses: [], model: "", from: "", to: "", query: "" };
+}
+
+class HistoryStore {
+  /** The prompt whose runs are shown; `null` for all runs. */
+  promptId = $state<string | null>(null);
+  filter = $state<FilterState>(blankFilter());
+  items = $state.raw<RunSummary[]>([]);
+  nextCursor = $state<string | null>(null);
+  count = $state<number | null>(null);
+  loading = $state(false);
+  loadingMore = $state(false);
+  error = $state<string | null>(null);
+  /** Index of the keyboard selection in `items`. */
+  selected = $state(-1);
+  expandedId = $state<string | null>(null);
+  /** Runs marked for bulk delete. */
+  marked = $state<Set<string>>(new Set());
+  details = $state<Record<string, Run>>({});
+  detailErrors = $state<Record<string, string>>({});
+  #generation = 0;
+
+  /** Whether the filter narrows anything beyond the prompt. */
+  filtered = $derived(
+    this.filter.statuses.length > 0 ||
+      this.filter.model !== "" ||
+      this.filter.from !== "" ||
+      this.filter.to !== "" ||
+      this.filter.query.trim() !== "",
+  );
+
+  /** The filter as the store understands it. */
+  runFilter(): RunFilter {
+    const f = this.filter;
+    return {
+      ...emptyFilter(),
+      prompt_id: this.promptId,
+      statuses: [...f.statuses],
+      models: f.model ? [f.model] : [],
+      since: f.from ? startOfLocalDay(f.from) : null,
+      until: f.to ? startOfLocalDay(f.to, 1) : null,
+      query: f.query.trim() || null,
+    };
+  }
+
+  /** Shows another prompt's runs (or all runs), keeping the filter. */
+  show(promptId: string | null): void {
+    if (promptId === this.promptId && this.items.length > 0) return;
+    this.promptId = promptId;
+    void this.reload();
+  }
+
+  /** Toggles a status chip. */
+  toggleStatus(status: RunStatus): void {
+    const has = this.filter.statuses.includes(status);
+    this.filter.statuses = has ? this.filter.statuses.filter((s) => s !== status) : [...this.filter.statuses, status];
+    void this.reload();
+  }
+
+  /** Clears every filter. */
+  clearFilter(): void {
+    this.filter = blankFilter();
+    void this.reload();
+  }
+
+  /** Loads the first page and the count again. */
+  async reload(): Promise<void> {
+    const generation = ++this.#generation;
+    const filter = this.runFilter();
+    this.loading = true;
+    this.error = null;
+    try {
+      const [page, count] = await Promise.all([api.runsPage(filter, null, PAGE_SIZE), api.countRuns(filter)]);
+      if (generation !== this.#generation) return;
+      this.items = page.items;
+      this.nextCursor = page.next_cursor;
+      this.count = count;
+      this.marked = new Set();
+      if (this.expandedId && !page.items.some((r) => r.id === this.expandedId)) this.expandedId = null;
+      this.selected = Math.min(this.selected, page.items.length - 1);
+    } catch (error) {
+      if (generation === this.#generation) this.error = toApiError(error).message;
+    } finally {
+      if (generation === this.#generation) this.loading = false;
+    }
+  }
+
+  /** Loads the next page, if there is one. */
+  async loadMore(): Promise<void> {
+    if (!this.nextCursor || this.loadingMore || this.loading) return;
+    const generation = this.#generation;
+    this.loadingMore = true;
+    try {
+      const page = await api.runsPage(this.runFilter(), this.nextCursor, PAGE_SIZE);
+      if (generation !== this.#generation) return;
+      this.items = [...this.items, ...page.items];
+      this.nextCursor = page.next_cursor;
+    } catch (error) {
+      if (generation === this.#generation) this.error = toApiError(error).message;
+    } finally {
+      this.loadingMore = false;
+    }
+  }
+
+  /** Moves the keyboard selection by `delta` rows. */
+  move(delta: number): void {
+    if (this.items.length === 0) return;
+    this.selected = Math.max(0, Math.min(this.items.length - 1, this.selected + delta));
+    if (this.selected >= this.items.length - 20) void this.loadMore();
+  }
+
+  /** The selected run, if any. */
+  selectedRun(): RunSummary | null {
+    return this.items[this.selected] ?? null;
+  }
+
+  /** Expands a run in place (loading it in full), or collapses it. */
+  toggle(id: string): void {
+    const index = this.items.findIndex((r) => r.id === id);
+    if (index >= 0) this.selected = index;
+    this.expandedId = this.expandedId === id ? null : id;
+    if (this.expandedId) void this.load(id);
+  }
+
+  /** Collapses the expanded run. */
+  collapse(): boolean {
+    if (!this.expandedId) return false;
+    this.expandedId = null;
+    return true;
+  }
+
+  /** A run in full, from the cache or the store. */
+  async load(id: string): Promise<Run | null> {
+    const cached = this.details[id];
+    if (cached) return cached;
+    try {
+      const run = await api.getRun(id);
+      this.details[id] = run;
+      return run;
+    } catch (error) {
+      this.detailErrors[id] = toApiError(error).message;
+      return null;
+    }
+  }
+
+  /** Marks or unmarks a run for bulk delete. */
+  toggleMark(id: string): void {
+    const marked = new Set(this.marked);
+    if (marked.has(id)) marked.delete(id);
+    else marked.add(id);
+    this.marked = marked;
+  }
+
+  /** Adds a just-recorded run at the top when it matches what is shown. */
+  recorded(run: RunSummary): void {
+    if (this.promptId !== null && run.prompt_id !== this.promptId) return;
+    void this.reload();
+  }
+}
+
+export const history = new HistoryStore();
