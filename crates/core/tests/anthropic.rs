@@ -100,3 +100,8 @@ async fn an_error_event_mid_stream_keeps_the_text_so_far() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn whole_answers_to_stream_requests() {
+    wire::whole_answers_to_stream_requests(KIND).await;
+}

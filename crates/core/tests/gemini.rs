@@ -96,3 +96,32 @@ async fn a_blocked_prompt_is_an_error_naming_the_reason() {
         .unwrap()
         .contains("remote refused the prompt (blockReason SAFETY)"));
 }
+
+#[tokio::test]
+async fn whole_answers_to_stream_requests() {
+    wire::whole_answers_to_stream_requests(KIND).await;
+}
+
+#[tokio::test]
+async fn the_json_array_form_of_the_stream_is_understood() {
+    use promptline_core::RunStatus;
+
+    // What `:streamGenerateContent` sends when `alt=sse` is lost on the way.
+    let body = r#"[{"candidates":[{"content":{"parts":[{"text":"one "}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":4,"totalTokenCount":4}},
+{"candidates":[{"content":{"parts":[{"text":"two"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":4,"candidatesTokenCount":2,"totalTokenCount":6}}]"#;
+    let server = wire::TestServer::always(wire::Reply::json(200, body)).await;
+    let (_dir, store, _) = wire::file_store().await;
+    let model = wire::configure(&store, "remote", KIND, &server).await;
+    let run = wire::run(&store, &model, "x", true, wire::LONG).await;
+    assert_eq!(run.summary.status, RunStatus::Success);
+    assert_eq!(run.response, "one two");
+    assert_eq!(run.stop_reason.as_deref(), Some("STOP"));
+    assert_eq!(
+        (
+            run.summary.input_tokens,
+            run.summary.output_tokens,
+            run.summary.tokens_used
+        ),
+        (Some(4), Some(2), Some(6))
+    );
+}

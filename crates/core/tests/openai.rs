@@ -120,3 +120,8 @@ async fn an_error_object_inside_the_stream_ends_the_run() {
         Some("remote reported an error mid-response: The server is overloaded")
     );
 }
+
+#[tokio::test]
+async fn whole_answers_to_stream_requests() {
+    wire::whole_answers_to_stream_requests(KIND).await;
+}

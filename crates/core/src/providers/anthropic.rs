@@ -229,7 +229,12 @@ impl Provider for AnthropicProvider {
             .with_headers(self.api.client.post(self.api.url("/v1/messages")))
             .json(&body);
         if request.stream {
-            http::sse_stream(self.api.clone(), post, EventDecoder::default())
+            http::sse_stream(
+                self.api.clone(),
+                post,
+                EventDecoder::default(),
+                decode_message,
+            )
         } else {
             http::json_stream(self.api.clone(), post, decode_message)
         }

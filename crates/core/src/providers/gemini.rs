@@ -217,10 +217,21 @@ fn decode_whole(
     body: Value,
     events: &mut Vec<ProviderEvent>,
 ) -> Result<(), ProviderError> {
-    if body.get("candidates").is_none() && body.get("promptFeedback").is_none() {
-        return Err(api.malformed("a response", "it has no `candidates`"));
+    // The streaming endpoint without `alt=sse` answers with an array of responses.
+    let responses = match body {
+        Value::Array(items) => items,
+        single => vec![single],
+    };
+    for response in &responses {
+        if response.get("candidates").is_none()
+            && response.get("promptFeedback").is_none()
+            && response.get("error").is_none()
+        {
+            return Err(api.malformed("a response", "it has no `candidates`"));
+        }
+        decode_response(api, response, events)?;
     }
-    decode_response(api, &body, events).map(|_| ())
+    Ok(())
 }
 
 impl Provider for GeminiProvider {
@@ -235,7 +246,12 @@ impl Provider for GeminiProvider {
                 .with_key(self.api.client.post(url))
                 .query(&[("alt", "sse")])
                 .json(&body);
-            http::sse_stream(self.api.clone(), post, ChunkDecoder::default())
+            http::sse_stream(
+                self.api.clone(),
+                post,
+                ChunkDecoder::default(),
+                decode_whole,
+            )
         } else {
             let url = self.api.url(&format!("/models/{model}:generateContent"));
             let post = self.with_key(self.api.client.post(url)).json(&body);

@@ -422,6 +422,7 @@ pub(crate) trait StreamDecoder: Send + 'static {
 
 struct SseState<D> {
     api: Api,
+    whole: BodyDecoder,
     request: Option<RequestBuilder>,
     body: Option<BoxStream<'static, reqwest::Result<Bytes>>>,
     parser: SseParser,
@@ -432,13 +433,17 @@ struct SseState<D> {
 }
 
 /// A stream that sends `request` when first polled, then decodes its SSE body as it arrives.
+/// A server that answers with one JSON document instead (some ignore `stream`) is decoded with
+/// `whole`, the API's non-streaming decoder.
 pub(crate) fn sse_stream<D: StreamDecoder>(
     api: Api,
     request: RequestBuilder,
     decoder: D,
+    whole: BodyDecoder,
 ) -> EventStream {
     let state = SseState {
         api,
+        whole,
         request: Some(request),
         body: None,
         parser: SseParser::new(),
@@ -461,7 +466,22 @@ pub(crate) fn sse_stream<D: StreamDecoder>(
             }
             if let Some(request) = st.request.take() {
                 match st.api.send(request).await {
-                    Ok(response) => st.body = Some(response.bytes_stream().boxed()),
+                    Ok(response) => match media_type(&response).as_str() {
+                        "application/json" => {
+                            let mut events = Vec::new();
+                            let outcome = decode_body(&st.api, response, st.whole, &mut events).await;
+                            st.queue.extend(events.into_iter().map(Ok));
+                            if let Err(error) = outcome {
+                                st.queue.push_back(Err(error));
+                            }
+                            st.finished = true;
+                        }
+                        "text/html" => st.queue.push_back(Err(ProviderError::new(format!(
+                            "{} answered with a web page instead of an event stream. Is {} the API's base URL?",
+                            st.api.name, st.api.base_url
+                        )))),
+                        _ => st.body = Some(response.bytes_stream().boxed()),
+                    },
                     Err(error) => st.queue.push_back(Err(error)),
                 }
                 continue;
@@ -513,16 +533,36 @@ pub(crate) fn sse_stream<D: StreamDecoder>(
 pub(crate) type BodyDecoder =
     fn(&Api, serde_json::Value, &mut Vec<ProviderEvent>) -> Result<(), ProviderError>;
 
+/// The response's media type, lowercased, without parameters.
+fn media_type(response: &Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Reads a whole JSON body and decodes it with `decode`.
+async fn decode_body(
+    api: &Api,
+    response: Response,
+    decode: BodyDecoder,
+    events: &mut Vec<ProviderEvent>,
+) -> Result<(), ProviderError> {
+    let body = response.bytes().await.map_err(|e| api.body_error(&e))?;
+    let json = serde_json::from_slice(&body).map_err(|e| api.malformed("a response", e))?;
+    decode(api, json, events)
+}
+
 /// A stream that sends `request` when first polled, reads the whole JSON body and yields the
 /// events `decode` finds in it.
 pub(crate) fn json_stream(api: Api, request: RequestBuilder, decode: BodyDecoder) -> EventStream {
     stream::once(async move {
         let mut events = Vec::new();
-        let outcome = match api.send_for_body(request).await {
-            Ok(body) => match serde_json::from_slice(&body) {
-                Ok(json) => decode(&api, json, &mut events),
-                Err(e) => Err(api.malformed("a response", e)),
-            },
+        let outcome = match api.send(request).await {
+            Ok(response) => decode_body(&api, response, decode, &mut events).await,
             Err(error) => Err(error),
         };
         let mut items: Vec<Result<ProviderEvent, ProviderError>> =

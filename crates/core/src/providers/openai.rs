@@ -182,7 +182,12 @@ impl Provider for OpenAiProvider {
     fn stream(&self, request: ProviderRequest) -> EventStream {
         let body = request_body(&request);
         if request.stream {
-            http::sse_stream(self.api.clone(), self.post(&body), ChunkDecoder::default())
+            http::sse_stream(
+                self.api.clone(),
+                self.post(&body),
+                ChunkDecoder::default(),
+                decode_completion,
+            )
         } else {
             http::json_stream(self.api.clone(), self.post(&body), decode_completion)
         }

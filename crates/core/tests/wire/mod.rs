@@ -1108,3 +1108,42 @@ pub async fn ten_megabytes_are_stored_whole(kind: ProviderKind) {
         assert_eq!(stored.summary.output_tokens, Some(2_000_000));
     }
 }
+
+/// A server that ignores `stream` and answers with one JSON document is understood; one that
+/// answers with a web page is named as the wrong address.
+pub async fn whole_answers_to_stream_requests(kind: ProviderKind) {
+    let (_dir, store, _) = file_store().await;
+    let json = TestServer::always(Reply::json(
+        200,
+        full_body(kind, "all at once", Some((2, 3))),
+    ))
+    .await;
+    let html = TestServer::always(Reply {
+        headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
+        ..Reply::json(200, "<html><body>Welcome to nginx!</body></html>")
+    })
+    .await;
+    let json_model = configure(&store, "whole", kind, &json).await;
+    let html_model = configure(&store, "page", kind, &html).await;
+
+    let run_a = run(&store, &json_model, "x", true, LONG).await;
+    let stored = store.run(&run_a.summary.id).await.unwrap();
+    assert_eq!(
+        stored.summary.status,
+        RunStatus::Success,
+        "{:?}",
+        stored.summary.error_message
+    );
+    assert_eq!(stored.response, "all at once");
+    assert_eq!(stored.summary.tokens_used, Some(5));
+    assert_eq!(stored.stop_reason.as_deref(), Some(stop_reasons(kind).1));
+
+    let run_b = run(&store, &html_model, "x", true, LONG).await;
+    let stored = store.run(&run_b.summary.id).await.unwrap();
+    assert_eq!(stored.summary.status, RunStatus::Error);
+    let base = base_url(kind, &html.url);
+    assert_eq!(
+        stored.summary.error_message.as_deref(),
+        Some(format!("page answered with a web page instead of an event stream. Is {base} the API's base URL?").as_str())
+    );
+}
