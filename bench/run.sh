@@ -31,7 +31,7 @@ SCALE_SIZES=(10000 100000 1000000)
 QUERY_RUNS=20 QUERY_WARMUP=3
 LLM_RUNS=10 LLM_WARMUP=1
 EXPORT_RUNS=3 LLM_EXPORT_RUNS=2
-IMPORT_RUNS=3
+IMPORT_RUNS=2 SQL_IMPORT_RUNS=1
 RECORD_RUNS=2 RECORD_COUNT=1000
 
 # The columns Promptline's list queries read (crates/core/src/store/runs.rs, SUMMARY_COLUMNS).
@@ -64,7 +64,7 @@ parse_args() {
     [[ $N =~ ^[0-9]+$ ]] && ((N >= 1000)) || die "--n must be a whole number >= 1000"
     if ((QUICK)); then
         QUERY_RUNS=5 QUERY_WARMUP=1 LLM_RUNS=3 LLM_WARMUP=1
-        EXPORT_RUNS=1 LLM_EXPORT_RUNS=1 IMPORT_RUNS=1 RECORD_RUNS=1 RECORD_COUNT=100
+        EXPORT_RUNS=1 LLM_EXPORT_RUNS=1 IMPORT_RUNS=1 SQL_IMPORT_RUNS=1 RECORD_RUNS=1 RECORD_COUNT=100
     fi
 }
 
@@ -104,15 +104,22 @@ ensure_llm() {
     mkdir -p "$DATA/llm-home"
 }
 
+# Builds the CLI and copies it out of target/: other engineers build in the same tree, and a binary
+# replaced halfway through would measure two versions (or refuse a database it did not migrate).
 build_promptline() {
+    local built
     if [[ -n ${PROMPTLINE_BIN:-} ]]; then
-        PL=$PROMPTLINE_BIN
+        built=$PROMPTLINE_BIN
     else
         log "building promptline (release)"
         (cd "$REPO" && cargo build --release --quiet -p promptline-cli)
-        PL=${CARGO_TARGET_DIR:-$REPO/target}/release/promptline
+        built=${CARGO_TARGET_DIR:-$REPO/target}/release/promptline
     fi
-    [[ -x $PL ]] || die "no promptline binary at $PL"
+    [[ -x $built ]] || die "no promptline binary at $built"
+    mkdir -p "$DATA/bin"
+    PL=$DATA/bin/promptline
+    cp "$built" "$PL.new"
+    mv "$PL.new" "$PL"
 }
 
 # --- data --------------------------------------------------------------------------------------------
@@ -250,10 +257,13 @@ bench_import() {
     if ((n <= 200000)); then
         log "import $n runs: the same in the sqlite3 CLI (the limit)"
         local limit=$WORK/import-limit.db driver=$WORK/sql/import-driver.sql
+        local trigger=$WORK/sql/fts-trigger.sql
         printf '%s\n' "CREATE TEMP TABLE lines (j TEXT);" ".mode ascii" '.separator "\037" "\n"' \
-            ".import --schema temp $jsonl lines" ".mode list" ".read $BENCH/sql/import.sql" >"$driver"
+            ".import --schema temp $jsonl lines" ".mode list" ".once $trigger" \
+            "SELECT sql || ';' FROM sqlite_master WHERE name = 'run_texts_fts_after_insert';" \
+            ".read $BENCH/sql/import.sql" ".read $trigger" "COMMIT;" "PRAGMA optimize;" >"$driver"
         HF_EXTRA=(--prepare "bash $BENCH/run.sh --fresh-schema $limit")
-        hf import.sql "$runs" 0 pipe sqlite3 -bail "$limit" ".read $driver"
+        hf import.sql "$SQL_IMPORT_RUNS" 0 pipe sqlite3 -bail "$limit" ".read $driver"
         rm -f "$limit" "$limit-wal" "$limit-shm"
     fi
 }

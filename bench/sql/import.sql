@@ -1,11 +1,16 @@
 -- The "limit" for `promptline import`: the same JSONL loaded into Promptline's schema by the sqlite3
--- CLI alone, in one transaction, with the same pragmas and the same FTS triggers. run.sh feeds it to
--- sqlite3 after `.import`ing the file's lines into the temp table `lines` (one JSON text per row).
+-- CLI alone, the way crates/core/src/store/transfer.rs does it: one transaction, the same pragmas,
+-- the FTS insert trigger set aside and the search index filled in one bulk insert at the end.
+-- run.sh's driver `.import`s the file's lines into the temp table `lines` (one JSON text a row),
+-- saves the trigger's SQL, reads this file, then re-creates the trigger and commits.
 -- Previews are approximated with substr(); everything else is what Promptline stores.
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;
+PRAGMA cache_size = -262144;
 BEGIN;
+CREATE TEMP TABLE before AS SELECT coalesce(max(seq), 0) AS last_seq FROM runs;
+DROP TRIGGER run_texts_fts_after_insert;
 INSERT OR IGNORE INTO prompts (id, name, template, default_model, created_at, updated_at)
 SELECT j ->> 'prompt_id', substr(j ->> 'prompt_text', 1, 60), j ->> 'prompt_text', NULL, us, us
 FROM (SELECT j, unixepoch(substr(j ->> 'created_at', 1, 19)) * 1000000
@@ -32,5 +37,5 @@ SELECT r.seq, l.j ->> 'prompt_text', coalesce(l.j ->> 'response', '')
 FROM temp.lines l JOIN runs r ON r.id = l.j ->> 'id'
 WHERE NOT EXISTS (SELECT 1 FROM run_texts t WHERE t.seq = r.seq)
 ORDER BY r.seq;
-COMMIT;
-PRAGMA optimize;
+INSERT INTO runs_fts (rowid, prompt_text, response)
+SELECT seq, prompt_text, response FROM run_texts WHERE seq > (SELECT last_seq FROM temp.before);
