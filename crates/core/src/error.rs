@@ -24,6 +24,14 @@ pub enum Error {
         /// The variable's name.
         name: String,
     },
+    /// A provider needs an API key and none is stored or set; nothing was sent.
+    #[error("no API key for `{provider}`: add one in Settings > Providers, run `promptline key set {provider}`, or set {env}")]
+    MissingKey {
+        /// The provider's name.
+        provider: String,
+        /// The environment variable that would also do.
+        env: String,
+    },
     /// An import file could not be read; nothing was imported.
     #[error("{path}: line {line}: {message}; nothing was imported")]
     BadImportLine {
@@ -68,6 +76,7 @@ impl Error {
             Self::NotFound { .. } => "not_found",
             Self::InvalidInput(_) => "invalid_input",
             Self::MissingVariable { .. } => "missing_variable",
+            Self::MissingKey { .. } => "missing_key",
             Self::BadImportLine { .. } => "bad_import",
             Self::Database(_) => "database",
             Self::Migrate(_) => "migration",

@@ -209,9 +209,10 @@ async fn the_resolver_explains_unknown_providers_and_missing_keys() {
     .await
     .err()
     .unwrap();
+    assert_eq!(missing.code(), "missing_key");
     assert_eq!(
         missing.to_string(),
-        format!("no API key for `openai`: run `promptline key set openai` or set {var}")
+        format!("no API key for `openai`: add one in Settings > Providers, run `promptline key set openai`, or set {var}")
     );
 
     // The offline demo works even when its entry is gone.

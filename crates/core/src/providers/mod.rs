@@ -244,10 +244,10 @@ pub fn build(config: &ProviderConfig, keys: &dyn KeySource) -> Result<Arc<dyn Pr
     let key = keys.key_for(config)?;
     if key.is_none() {
         if let Some(var) = &config.key_env {
-            return Err(Error::invalid(format!(
-                "no API key for `{name}`: run `promptline key set {name}` or set {var}",
-                name = config.name
-            )));
+            return Err(Error::MissingKey {
+                provider: config.name.clone(),
+                env: var.clone(),
+            });
         }
     }
     let (name, base, env) = (&config.name, &config.base_url, config.key_env.clone());
