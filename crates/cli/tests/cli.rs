@@ -13,7 +13,9 @@ struct Env {
 
 impl Env {
     fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn db(&self) -> PathBuf {
@@ -22,7 +24,10 @@ impl Env {
 
     fn cmd(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_promptline"));
-        cmd.arg("--db").arg(self.db()).env_remove("PROMPTLINE_DB").env("NO_COLOR", "1");
+        cmd.arg("--db")
+            .arg(self.db())
+            .env_remove("PROMPTLINE_DB")
+            .env("NO_COLOR", "1");
         cmd
     }
 
@@ -33,7 +38,11 @@ impl Env {
     /// Runs and expects success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -49,7 +58,16 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn prompts_are_added_listed_shown_edited_and_removed_with_their_runs() {
     let env = Env::new();
-    let id = env.ok(&["prompt", "add", "--name", "Greeter", "--text", "Hello {{name}}", "--model", "echo"]);
+    let id = env.ok(&[
+        "prompt",
+        "add",
+        "--name",
+        "Greeter",
+        "--text",
+        "Hello {{name}}",
+        "--model",
+        "echo",
+    ]);
     let id = id.trim();
     assert!(!id.is_empty());
 
@@ -62,9 +80,15 @@ fn prompts_are_added_listed_shown_edited_and_removed_with_their_runs() {
     assert_eq!(shown["variables"], serde_json::json!(["name"]));
 
     env.ok(&["prompt", "edit", id, "--name", "Greeter 2"]);
-    assert_eq!(env.json(&["prompt", "show", id, "--json"])["name"], "Greeter 2");
+    assert_eq!(
+        env.json(&["prompt", "show", id, "--json"])["name"],
+        "Greeter 2"
+    );
 
-    assert_eq!(env.ok(&["run", id, "--var", "name=Ada"]).trim_end(), "Hello Ada");
+    assert_eq!(
+        env.ok(&["run", id, "--var", "name=Ada"]).trim_end(),
+        "Hello Ada"
+    );
     env.ok(&["run", id, "--var", "name=Bo"]);
     assert_eq!(env.json(&["prompt", "list", "--json"])[0]["run_count"], 2);
 
@@ -74,16 +98,34 @@ fn prompts_are_added_listed_shown_edited_and_removed_with_their_runs() {
 
     let missing = env.run(&["prompt", "show", id]);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(stderr(&missing).contains("no prompt with id"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no prompt with id"),
+        "{}",
+        stderr(&missing)
+    );
 }
 
 #[test]
 fn a_missing_variable_is_a_clear_error_before_anything_runs() {
     let env = Env::new();
-    let out = env.run(&["run", "--text", "Translate {{text}} to {{lang}}", "--var", "text=hi"]);
+    let out = env.run(&[
+        "run",
+        "--text",
+        "Translate {{text}} to {{lang}}",
+        "--var",
+        "text=hi",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("missing value for variable `{{lang}}`: pass --var lang=VALUE"), "{}", stderr(&out));
-    assert_eq!(env.json(&["history", "--json"]), serde_json::json!([]), "nothing was recorded");
+    assert!(
+        stderr(&out).contains("missing value for variable `{{lang}}`: pass --var lang=VALUE"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        env.json(&["history", "--json"]),
+        serde_json::json!([]),
+        "nothing was recorded"
+    );
 }
 
 #[test]
@@ -91,13 +133,27 @@ fn runs_are_recorded_and_history_pages_with_a_cursor() {
     let env = Env::new();
     for i in 0..5 {
         let text = format!("message number {i}");
-        assert_eq!(env.ok(&["run", "--text", &text, "--model", "echo"]).trim_end(), text);
+        assert_eq!(
+            env.ok(&["run", "--text", &text, "--model", "echo"])
+                .trim_end(),
+            text
+        );
     }
     let out = env.run(&["history", "-n", "3", "--json"]);
     assert!(out.status.success());
     let page: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(page.len(), 3);
-    for key in ["id", "prompt_id", "model", "status", "tokens_used", "execution_time_ms", "created_at", "error_message", "preview"] {
+    for key in [
+        "id",
+        "prompt_id",
+        "model",
+        "status",
+        "tokens_used",
+        "execution_time_ms",
+        "created_at",
+        "error_message",
+        "preview",
+    ] {
         assert!(page[0].get(key).is_some(), "missing {key}");
     }
     assert_eq!(page[0]["preview"], "message number 4");
@@ -105,12 +161,19 @@ fn runs_are_recorded_and_history_pages_with_a_cursor() {
     assert_eq!(page[0]["tokens_used"], 6);
     assert!(page[0]["created_at"].as_str().unwrap().ends_with('Z'));
 
-    let cursor = stderr(&out).lines().find_map(|l| l.strip_prefix("next_cursor: ")).unwrap().to_owned();
+    let cursor = stderr(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("next_cursor: "))
+        .unwrap()
+        .to_owned();
     let rest = env.run(&["history", "-n", "3", "--json", "--cursor", &cursor]);
     let rest_page: Vec<Value> = serde_json::from_slice(&rest.stdout).unwrap();
     assert_eq!(rest_page.len(), 2);
     assert_eq!(rest_page[1]["preview"], "message number 0");
-    assert!(!stderr(&rest).contains("next_cursor"), "the last page has no cursor");
+    assert!(
+        !stderr(&rest).contains("next_cursor"),
+        "the last page has no cursor"
+    );
 
     let id = page[0]["id"].as_str().unwrap();
     let full = env.json(&["show", id, "--json"]);
@@ -132,14 +195,22 @@ fn bad_arguments_say_what_to_do() {
     let env = Env::new();
     let cursor = env.run(&["history", "--cursor", "garbage"]);
     assert_eq!(cursor.status.code(), Some(2));
-    assert!(stderr(&cursor).contains("next_cursor"), "{}", stderr(&cursor));
+    assert!(
+        stderr(&cursor).contains("next_cursor"),
+        "{}",
+        stderr(&cursor)
+    );
     let status = env.run(&["history", "--status", "done"]);
     assert!(stderr(&status).contains("use one of success, error, timeout, cancelled"));
     let since = env.run(&["history", "--since", "last tuesday"]);
     assert!(stderr(&since).contains("RFC 3339"), "{}", stderr(&since));
     let model = env.run(&["run", "--text", "x", "--model", "nosuchprovider/some-model"]);
     assert_eq!(model.status.code(), Some(2));
-    assert!(stderr(&model).contains("nosuchprovider"), "{}", stderr(&model));
+    assert!(
+        stderr(&model).contains("nosuchprovider"),
+        "{}",
+        stderr(&model)
+    );
 }
 
 #[test]
@@ -149,16 +220,32 @@ fn filters_narrow_the_history() {
     env.ok(&["run", "--text", "beta postgres"]);
     let hits = env.json(&["history", "-q", "kubernetes", "--json"]);
     assert_eq!(hits.as_array().unwrap().len(), 1);
-    assert_eq!(env.json(&["history", "--status", "error", "--json"]), serde_json::json!([]));
-    assert_eq!(env.json(&["history", "--model", "echo", "--since", "1h", "--json"]).as_array().unwrap().len(), 2);
-    assert_eq!(env.json(&["history", "--until", "2000-01-01", "--json"]), serde_json::json!([]));
+    assert_eq!(
+        env.json(&["history", "--status", "error", "--json"]),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        env.json(&["history", "--model", "echo", "--since", "1h", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        env.json(&["history", "--until", "2000-01-01", "--json"]),
+        serde_json::json!([])
+    );
 }
 
 #[test]
 fn export_then_import_round_trips_and_bad_imports_change_nothing() {
     let env = Env::new();
     for i in 0..4 {
-        env.ok(&["run", "--text", &format!("line {i}\nwith \"quotes\", commas")]);
+        env.ok(&[
+            "run",
+            "--text",
+            &format!("line {i}\nwith \"quotes\", commas"),
+        ]);
     }
     let file = env.dir.path().join("out.jsonl");
     env.ok(&["export", "--format", "jsonl", "-o", file.to_str().unwrap()]);
@@ -169,7 +256,9 @@ fn export_then_import_round_trips_and_bad_imports_change_nothing() {
     let imported = other.ok(&["import", file.to_str().unwrap()]);
     assert!(imported.contains("Imported 4 runs"), "{imported}");
     assert_eq!(other.ok(&["export", "--format", "jsonl"]), stdout_copy);
-    assert!(other.ok(&["import", file.to_str().unwrap()]).contains("Imported 0 runs (4 already there"));
+    assert!(other
+        .ok(&["import", file.to_str().unwrap()])
+        .contains("Imported 0 runs (4 already there"));
 
     let csv = env.ok(&["export", "--format", "csv", "--status", "success"]);
     assert_eq!(csv.matches("\r\n").count(), 5);
@@ -190,7 +279,11 @@ fn read_reported_ids(child: &mut std::process::Child, wanted: usize) -> Vec<Stri
     let mut ids = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
-        if let Some(id) = line.strip_prefix("── ").and_then(|l| l.rsplit_once("run ")).map(|(_, id)| id.to_owned()) {
+        if let Some(id) = line
+            .strip_prefix("── ")
+            .and_then(|l| l.rsplit_once("run "))
+            .map(|(_, id)| id.to_owned())
+        {
             ids.push(id);
             if ids.len() >= wanted {
                 break;
@@ -207,8 +300,15 @@ fn integrity(db: &Path) -> String {
         .args(["history", "-n", "1", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "the database opens after a kill: {}", stderr(&out));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    assert!(
+        out.status.success(),
+        "the database opens after a kill: {}",
+        stderr(&out)
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let store = promptline_core::Store::open(db).await.unwrap();
         store.integrity_check().await.unwrap()
@@ -222,7 +322,15 @@ fn runs_reported_as_recorded_survive_kill_9() {
     for round in 0..3 {
         let mut child = env
             .cmd()
-            .args(["run", "--text", "durability check", "--model", "echo", "--repeat", "1000000"])
+            .args([
+                "run",
+                "--text",
+                "durability check",
+                "--model",
+                "echo",
+                "--repeat",
+                "1000000",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -233,7 +341,10 @@ fn runs_reported_as_recorded_survive_kill_9() {
         child.wait().unwrap();
         assert_eq!(integrity(&env.db()), "ok");
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let store = promptline_core::Store::open(&env.db()).await.unwrap();
         for id in &reported {

@@ -268,6 +268,9 @@ async fn a_malformed_line_aborts_the_import_with_its_number_and_changes_nothing(
 async fn assert_new_runs_are_searchable(store: &Store) {
     let run = common::new_run(None, 0, "echo", RunStatus::Success, "quixotically unique");
     store.insert_run(&run).await.unwrap();
-    let filter = RunFilter { query: Some("quixotically".into()), ..Default::default() };
+    let filter = RunFilter {
+        query: Some("quixotically".into()),
+        ..Default::default()
+    };
     assert_eq!(store.count_runs(&filter).await.unwrap(), 1);
 }
