@@ -33,6 +33,7 @@ LLM_RUNS=10 LLM_WARMUP=1
 EXPORT_RUNS=3 LLM_EXPORT_RUNS=2
 IMPORT_RUNS=2 SQL_IMPORT_RUNS=1
 RECORD_RUNS=2 RECORD_COUNT=1000
+FLAT_ROUNDS=100
 
 # The columns Promptline's list queries read (crates/core/src/store/runs.rs, SUMMARY_COLUMNS).
 SUMMARY_COLUMNS="r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
@@ -64,7 +65,7 @@ parse_args() {
     [[ $N =~ ^[0-9]+$ ]] && ((N >= 1000)) || die "--n must be a whole number >= 1000"
     if ((QUICK)); then
         QUERY_RUNS=5 QUERY_WARMUP=1 LLM_RUNS=3 LLM_WARMUP=1
-        EXPORT_RUNS=1 LLM_EXPORT_RUNS=1 IMPORT_RUNS=1 SQL_IMPORT_RUNS=1 RECORD_RUNS=1 RECORD_COUNT=100
+        EXPORT_RUNS=1 LLM_EXPORT_RUNS=1 IMPORT_RUNS=1 SQL_IMPORT_RUNS=1 RECORD_RUNS=1 RECORD_COUNT=100 FLAT_ROUNDS=10
     fi
 }
 
@@ -220,9 +221,20 @@ page_sql() {
     echo "SELECT $SUMMARY_COLUMNS FROM runs r $where $NEWEST_FIRST LIMIT $((PAGE_SIZE + 1));"
 }
 
-# The FTS condition Promptline builds for a one-word search (store/search.rs: a quoted prefix).
+# The FTS condition Promptline builds for a one-word search (store/search.rs: a quoted prefix), in
+# the form the store picks (store/runs.rs, search_plan): with MANY_HITS or more hits it walks the time
+# index newest first (a unary `+` keeps SQLite from driving the query by the hits); with fewer it
+# looks each hit up.
 search_where() {
-    echo "WHERE r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH '\"$1\"*')"
+    local db=$1 word=$2 match many hits
+    match="'\"$word\"*'"
+    many=$(sed -n 's/^const MANY_HITS: i64 = \([0-9_]*\);.*/\1/p' "$REPO/crates/core/src/store/runs.rs" | tr -d _)
+    hits=$(sqlite3 "$db" "SELECT count(*) FROM (SELECT 1 FROM runs_fts WHERE runs_fts MATCH $match LIMIT ${many:-500})")
+    if [[ -n $many ]] && ((hits >= many)); then
+        echo "WHERE +r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH $match)"
+    else
+        echo "WHERE r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH $match)"
+    fi
 }
 
 rfc3339_sql() {
@@ -282,8 +294,8 @@ bench_queries() {
         [newest50]=""
         [model50]="WHERE r.model = '$MODEL'"
         [errors50]="WHERE r.status = 'error'"
-        [search_pelican]=$(search_where pelican)
-        [search_typescript]=$(search_where typescript)
+        [search_pelican]=$(search_where "$db" pelican)
+        [search_typescript]=$(search_where "$db" typescript)
     )
     local -A pl_args=(
         [newest50]=""
@@ -347,6 +359,24 @@ bench_pages() {
     hf page_deep.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" \
         ".read $(sql_file page_deep "$(page_sql "WHERE (r.created_at, r.id) < ($last)")")"
     hf page1.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $(sql_file page1 "$(page_sql "")")"
+    interleave_pages "$db" "${cursor_for[$deepest]}"
+}
+
+# Page 1 and the deep page, alternately, so that a change in the machine's load while measuring
+# touches both alike: the flatness check uses these (microseconds a call, in $RESULTS/flat.tsv).
+interleave_pages() {
+    local db=$1 cursor=$2 i start middle end
+    wait_for_quiet
+    note_load flat
+    : >"$RESULTS/flat.tsv"
+    for ((i = 0; i < FLAT_ROUNDS; i++)); do
+        start=$(date +%s%N)
+        "$PL" --db "$db" history -n "$PAGE_SIZE" --json >/dev/null 2>&1
+        middle=$(date +%s%N)
+        "$PL" --db "$db" history -n "$PAGE_SIZE" --json --cursor "$cursor" >/dev/null 2>&1
+        end=$(date +%s%N)
+        printf '%s\t%s\n' "$(((middle - start) / 1000))" "$(((end - middle) / 1000))" >>"$RESULTS/flat.tsv"
+    done
 }
 
 # The first run on the deep page the CLI walked to must be the one plain SQL finds at that offset.
@@ -474,7 +504,7 @@ bench_size() {
         echo "waited_for_quiet=$WAITED"
         echo "db_bytes=$(stat -c %s "$WORK/promptline.db")"
     } >>"$RESULTS/meta.env"
-    rm -rf "$WORK"
+    rm -rf "$WORK/sql" "$WORK"/*.json "$WORK"/*.stderr
     log "$n runs done in $((SECONDS - started)) s"
 }
 
