@@ -10,7 +10,8 @@ use ts_rs::TS;
 
 use crate::error::CommandError;
 use crate::ipc::{
-    ModelOption, PromptInput, RunEventPayload, RunFinishedPayload, RunsPage, StartRun,
+    ModelOption, PromptInput, ProviderInfo, ProviderInput, ProviderTest, RunEventPayload,
+    RunFinishedPayload, RunsPage, StartRun,
 };
 
 fn generated_dir() -> PathBuf {
@@ -39,6 +40,9 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         RunFinishedPayload,
         RunsPage,
         StartRun,
+        ProviderInfo,
+        ProviderInput,
+        ProviderTest,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

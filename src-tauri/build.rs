@@ -11,7 +11,7 @@ fn main() {
     }
 }
 
-/// Every `#[tauri::command]` in src-tauri/commands.rs; keep in step with `generate_handler!`.
+/// Every `#[tauri::command]` in src-tauri/commands.rs and settings.rs; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "list_prompts",
     "get_prompt",
@@ -29,4 +29,11 @@ const COMMANDS: &[&str] = &[
     "export_runs",
     "start_run",
     "cancel_run",
+    "list_providers",
+    "add_provider",
+    "update_provider",
+    "remove_provider",
+    "set_provider_key",
+    "delete_provider_key",
+    "test_provider",
 ];

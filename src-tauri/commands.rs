@@ -4,7 +4,6 @@ use std::io::BufWriter;
 use std::sync::Arc;
 use std::time::Duration;
 
-use promptline_core::keys::SystemKeys;
 use promptline_core::providers::{self, ModelRef};
 use promptline_core::runner::{self, RunSpec, DEFAULT_TIMEOUT};
 use promptline_core::store::transfer::ExportFormat;
@@ -130,7 +129,8 @@ pub async fn list_models(state: State<'_, AppState>) -> CommandResult<Vec<ModelO
 /// providers that cannot list theirs are left out here and explain why in Settings.
 #[tauri::command]
 pub async fn list_provider_models(state: State<'_, AppState>) -> CommandResult<Vec<ModelOption>> {
-    let listed = providers::list_models(&state.store, &SystemKeys).await?;
+    let keys = crate::keys::snapshot(state.store.list_providers().await?).await?;
+    let listed = providers::list_models(&state.store, &keys).await?;
     Ok(crate::models::from_providers(&listed))
 }
 
@@ -166,11 +166,13 @@ pub async fn start_run<R: Runtime>(
     request: StartRun,
 ) -> CommandResult<RunId> {
     let model = ModelRef::parse(&request.model)?;
+    let mut configs = Vec::new();
     if model.provider != providers::echo::PROVIDER_NAME {
         // Unknown provider: say where to add it in the app, not on the command line.
-        state.store.provider(&model.provider).await?;
+        configs.push(state.store.provider(&model.provider).await?);
     }
-    let provider = providers::for_model(&state.store, &SystemKeys, &model).await?;
+    let keys = crate::keys::snapshot(configs).await?;
+    let provider = providers::for_model(&state.store, &keys, &model).await?;
     template::render(&request.template, &request.variables)?;
     let mut spec = RunSpec::new(request.template, model);
     spec.prompt_id = request.prompt_id;

@@ -118,3 +118,58 @@ pub struct RunFinishedPayload {
     /// Set when the run could not be recorded at all.
     pub error: Option<CommandError>,
 }
+
+/// A configured provider as Settings shows it. Never carries a key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ProviderInfo {
+    /// What model addresses call it: `openai` in `openai/gpt-4o-mini`.
+    pub name: String,
+    /// The API it speaks: `openai`, `anthropic`, `gemini` or `echo`.
+    pub kind: String,
+    /// Where the API is.
+    pub base_url: String,
+    /// The environment variable that may hold its key.
+    pub key_env: Option<String>,
+    /// One of the entries Promptline ships with.
+    pub builtin: bool,
+    /// Where its key comes from: `keychain`, `env` or `none`.
+    pub key_source: String,
+}
+
+/// A provider as the Settings form edits it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ProviderInput {
+    /// Its name (fixed once added).
+    pub name: String,
+    /// The API it speaks.
+    pub kind: String,
+    /// Where the API is.
+    pub base_url: String,
+    /// The environment variable that may hold its key; `null` or empty for none.
+    pub key_env: Option<String>,
+}
+
+/// The outcome of a connection test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ProviderTest {
+    /// Whether the provider answered with its models.
+    pub ok: bool,
+    /// What happened, in words a user can act on.
+    pub message: String,
+    /// The models it offers.
+    pub models: Vec<String>,
+}
+
+impl ProviderTest {
+    /// A failed test with its reason.
+    pub fn failed(message: String) -> Self {
+        Self {
+            ok: false,
+            message,
+            models: Vec::new(),
+        }
+    }
+}

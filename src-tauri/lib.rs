@@ -4,7 +4,9 @@
 pub mod commands;
 pub mod error;
 pub mod ipc;
+pub mod keys;
 pub mod models;
+pub mod settings;
 pub mod state;
 
 #[cfg(test)]
@@ -55,6 +57,13 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             commands::export_runs,
             commands::start_run,
             commands::cancel_run,
+            settings::list_providers,
+            settings::add_provider,
+            settings::update_provider,
+            settings::remove_provider,
+            settings::set_provider_key,
+            settings::delete_provider_key,
+            settings::test_provider,
         ])
 }
 

@@ -10,6 +10,9 @@ import type { ModelOption } from "./generated/ModelOption";
 import type { Prompt } from "./generated/Prompt";
 import type { PromptInput } from "./generated/PromptInput";
 import type { PromptSummary } from "./generated/PromptSummary";
+import type { ProviderInfo } from "./generated/ProviderInfo";
+import type { ProviderInput } from "./generated/ProviderInput";
+import type { ProviderTest } from "./generated/ProviderTest";
 import type { Run } from "./generated/Run";
 import type { RunEventPayload } from "./generated/RunEventPayload";
 import type { RunFilter } from "./generated/RunFilter";
@@ -23,6 +26,9 @@ export type {
   Prompt,
   PromptInput,
   PromptSummary,
+  ProviderInfo,
+  ProviderInput,
+  ProviderTest,
   Run,
   RunEventPayload,
   RunFilter,
@@ -85,6 +91,14 @@ export const api = {
   deleteRuns: (ids: string[]) => call<number>("delete_runs", { ids }),
   deleteMatchingRuns: (filter: RunFilter) => call<number>("delete_matching_runs", { filter }),
   listModels: () => call<ModelOption[]>("list_models"),
+  listProviderModels: () => call<ModelOption[]>("list_provider_models"),
+  listProviders: () => call<ProviderInfo[]>("list_providers"),
+  addProvider: (input: ProviderInput) => call<ProviderInfo>("add_provider", { input }),
+  updateProvider: (name: string, input: ProviderInput) => call<ProviderInfo>("update_provider", { name, input }),
+  removeProvider: (name: string) => call<null>("remove_provider", { name }),
+  setProviderKey: (name: string, key: string) => call<string>("set_provider_key", { name, key }),
+  deleteProviderKey: (name: string) => call<boolean>("delete_provider_key", { name }),
+  testProvider: (name: string) => call<ProviderTest>("test_provider", { name }),
   exportRuns: (filter: RunFilter, format: ExportFormat, path: string) =>
     call<number>("export_runs", { filter, format, path }),
   startRun: (request: StartRun) => call<string>("start_run", { request }),

@@ -1,7 +1,15 @@
 // Runs under way and just finished, as the centre pane shows them: streamed text, elapsed time,
 // time to first token and tokens per second. One batch per prompt (one run per picked model).
 
-import { api, toApiError, type RunStatus, type RunSummary, type StartRun } from "../api";
+import {
+  api,
+  toApiError,
+  type RunEventPayload,
+  type RunFinishedPayload,
+  type RunStatus,
+  type RunSummary,
+  type StartRun,
+} from "../api";
 
 /** A run as the live panel shows it. */
 export interface LiveRun {
@@ -30,6 +38,8 @@ class RunsStore {
   now = $state(Date.now());
   #timer: ReturnType<typeof setInterval> | null = null;
   #byId = new Map<string, LiveRun>();
+  /** Events that arrived before `start_run` returned their run's id (a fast run can finish first). */
+  #early = new Map<string, (() => void)[]>();
   #listeners = new Set<Listener>();
   #started = false;
 
@@ -39,32 +49,51 @@ class RunsStore {
     this.#started = true;
     await api.onRunEvent((payload) => {
       const run = this.#byId.get(payload.run_id);
-      if (!run) return;
-      if (payload.text) {
-        if (run.firstTokenAt === null) run.firstTokenAt = Date.now();
-        run.text += payload.text;
-        run.chunks += 1;
-      }
-      if (payload.output_tokens != null) run.outputTokens = payload.output_tokens;
+      if (!run) return this.#defer(payload.run_id, () => this.#applyEvent(payload));
+      this.#applyEvent(payload);
     });
     await api.onRunFinished((payload) => {
-      const run = this.#byId.get(payload.run_id);
-      if (run) {
-        run.finishedAt = Date.now();
-        if (payload.run) {
-          run.summary = payload.run;
-          run.status = payload.run.status;
-          run.error = payload.run.error_message;
-          run.outputTokens = payload.run.output_tokens ?? run.outputTokens;
-        } else {
-          run.status = "error";
-          run.error = payload.error?.message ?? "The run could not be recorded.";
-        }
-        this.#byId.delete(payload.run_id);
-        this.#tick();
-      }
-      if (payload.run) for (const listener of this.#listeners) listener(payload.run);
+      if (!this.#byId.has(payload.run_id)) return this.#defer(payload.run_id, () => this.#applyFinished(payload));
+      this.#applyFinished(payload);
     });
+  }
+
+  #defer(id: string, apply: () => void): void {
+    const queue = this.#early.get(id) ?? [];
+    queue.push(apply);
+    this.#early.set(id, queue);
+    // Runs started elsewhere never claim theirs: forget them after a while.
+    if (queue.length === 1) setTimeout(() => this.#early.delete(id), 60_000);
+  }
+
+  #applyEvent(payload: RunEventPayload): void {
+    const run = this.#byId.get(payload.run_id);
+    if (!run) return;
+    if (payload.text) {
+      if (run.firstTokenAt === null) run.firstTokenAt = Date.now();
+      run.text += payload.text;
+      run.chunks += 1;
+    }
+    if (payload.output_tokens != null) run.outputTokens = payload.output_tokens;
+  }
+
+  #applyFinished(payload: RunFinishedPayload): void {
+    const run = this.#byId.get(payload.run_id);
+    if (run) {
+      run.finishedAt = Date.now();
+      if (payload.run) {
+        run.summary = payload.run;
+        run.status = payload.run.status;
+        run.error = payload.run.error_message;
+        run.outputTokens = payload.run.output_tokens ?? run.outputTokens;
+      } else {
+        run.status = "error";
+        run.error = payload.error?.message ?? "The run could not be recorded.";
+      }
+      this.#byId.delete(payload.run_id);
+      this.#tick();
+    }
+    if (payload.run) for (const listener of this.#listeners) listener(payload.run);
   }
 
   /** Calls `listener` whenever a run has been recorded. */
@@ -109,6 +138,8 @@ class RunsStore {
           run.id = id;
           if (run.status === "starting") run.status = "running";
           this.#byId.set(id, run);
+          for (const apply of this.#early.get(id) ?? []) apply();
+          this.#early.delete(id);
         } catch (error) {
           run.status = "error";
           run.error = toApiError(error).message;

@@ -1,0 +1,305 @@
+// The story of the desktop app, end to end, on the real binary in a real window (Xvfb,
+// tauri-driver, WebKitWebDriver): create a prompt with a variable, run it on `echo` and on a local
+// OpenAI-compatible server that streams, watch the tokens arrive, find the run in the history,
+// expand it, copy the response and read it back from the system clipboard, make an error run,
+// filter by status, search, delete the prompt and see its runs go. Screenshots go to
+// docs/screenshots/.
+
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import net from "node:net";
+import path from "node:path";
+import { Builder, By, Key, until } from "selenium-webdriver";
+import { ANSWER, TEST_KEY, startServer } from "./server.mjs";
+
+const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
+const SHOTS = path.resolve("docs/screenshots");
+const DRIVER_PORT = 4444;
+const TIMEOUT = 15_000;
+
+let driver;
+let tauriDriver;
+let server;
+let home;
+
+function waitForPort(port, ms) {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.end();
+        resolve();
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${port}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+const $ = (css) => driver.wait(until.elementLocated(By.css(css)), TIMEOUT, `waiting for ${css}`);
+const $$ = (css) => driver.findElements(By.css(css));
+
+async function click(css) {
+  const el = await $(css);
+  await driver.wait(until.elementIsEnabled(el), TIMEOUT, `waiting for ${css} to be enabled`);
+  await el.click();
+  return el;
+}
+
+/** Waits until `fn` returns a truthy value; returns it. */
+async function eventually(what, fn, ms = TIMEOUT) {
+  let last;
+  const value = await driver.wait(
+    async () => {
+      try {
+        last = await fn();
+        return last;
+      } catch (error) {
+        last = `threw ${error?.name}: ${String(error?.message).slice(0, 200)}`;
+        return false;
+      }
+    },
+    ms,
+    `waiting for ${what} (last: ${JSON.stringify(last)})`,
+  );
+  return value;
+}
+
+/** An element's rendered text (innerText, read in the page: robust across WebDriver builds). */
+async function textOf(el) {
+  return driver.executeScript("return arguments[0].innerText.trim();", el);
+}
+
+async function text(css) {
+  return textOf(await $(css));
+}
+
+async function replaceText(css, value) {
+  const el = await $(css);
+  await el.click();
+  await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+  if (value) await el.sendKeys(value);
+  return el;
+}
+
+async function shot(name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const png = await driver.takeScreenshot();
+  writeFileSync(path.join(SHOTS, `${name}.png`), Buffer.from(png, "base64"));
+}
+
+async function selectPrompt(name) {
+  const rows = await $$("[data-testid=prompt-row]");
+  for (const row of rows) {
+    if ((await textOf(row)).includes(name)) {
+      await row.click();
+      return;
+    }
+  }
+  throw new Error(`no prompt row named ${name}`);
+}
+
+async function toggleChip(model) {
+  await click(`[data-testid=model-chip][data-model="${model}"]`);
+}
+
+async function liveRuns() {
+  return Promise.all(
+    (await $$("[data-testid=live-run]")).map(async (el) => ({
+      status: await el.getAttribute("data-status"),
+      text: await textOf(el),
+    })),
+  );
+}
+
+describe("Promptline desktop", { timeout: 240_000 }, () => {
+  before(async () => {
+    home = mkdtempSync(path.join(tmpdir(), "promptline-e2e-"));
+    server = await startServer();
+    const env = {
+      ...process.env,
+      PROMPTLINE_DB: path.join(home, "promptline.db"),
+      XDG_DATA_HOME: path.join(home, "data"),
+      PROMPTLINE_E2E_KEY: TEST_KEY,
+      NO_AT_BRIDGE: "1",
+    };
+    tauriDriver = spawn("tauri-driver", ["--port", String(DRIVER_PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
+    await waitForPort(DRIVER_PORT, 20_000);
+    driver = await new Builder()
+      .usingServer(`http://127.0.0.1:${DRIVER_PORT}/`)
+      .withCapabilities({
+        browserName: "wry",
+        "wdio:enforceWebDriverClassic": true,
+        "tauri:options": { application: APP },
+      })
+      .build();
+  });
+
+  after(async () => {
+    await driver?.quit().catch(() => {});
+    tauriDriver?.kill();
+    await server?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  afterEach(async (t) => {
+    // A failed step leaves a picture of the whole screen behind (outside WebDriver, in case it hangs).
+    if (process.env.E2E_DEBUG_SHOTS) {
+      const name = `debug-${Date.now()}.png`;
+      try {
+        execFileSync("import", ["-window", "root", path.join(tmpdir(), name)], { timeout: 10_000 });
+      } catch {}
+    }
+  });
+
+  it("opens on the sample prompt", async () => {
+    const row = await $("[data-testid=prompt-row]");
+    assert.match(await textOf(row), /Explain a concept/);
+    assert.match(await (await $("[data-testid=template]")).getAttribute("value"), /\{\{topic\}\}/);
+    await shot("first-launch");
+  });
+
+  it("creates a prompt with a variable and runs it on echo", async () => {
+    await click("[data-testid=new-prompt]");
+    await eventually("the new prompt", async () => (await (await $("[data-testid=prompt-name]")).getAttribute("value")) === "Untitled prompt");
+    await replaceText("[data-testid=prompt-name]", "Capital question");
+    await replaceText("[data-testid=template]", "What is the capital of {{country}}? Answer in one line.");
+    const field = await $("[data-testid=var-input][data-var=country]");
+    await field.sendKeys("France");
+    await eventually("the name to be saved", async () => (await text("[data-testid=prompt-row]")).includes("Capital question"));
+    await click("[data-testid=run]");
+    const [run] = await eventually("the echo run to succeed", async () => {
+      const runs = await liveRuns();
+      return runs.length === 1 && runs[0].status === "success" && runs;
+    });
+    assert.match(run.text, /What is the capital of France\? Answer in one line\./);
+    const row = await $("[data-testid=run-row][data-status=success]");
+    assert.match(await textOf(row), /Success/);
+    assert.match(await text("[data-testid=match-count]"), /^1 run$/);
+  });
+
+  it("adds the local OpenAI-compatible server in Settings and tests the connection", async () => {
+    await click("[data-testid=settings]");
+    await replaceText("[data-testid=provider-name]", "local");
+    await replaceText("[data-testid=provider-url]", server.url);
+    await replaceText("[data-testid=provider-key-env]", "PROMPTLINE_E2E_KEY");
+    await click("[data-testid=save-provider]");
+    const row = await $("[data-testid=provider-row][data-provider=local]");
+    assert.match(await textOf(row), /Key from environment/);
+    await (await row.findElement(By.css("[data-testid=test-provider]"))).click();
+    const result = await eventually("the connection test", async () => {
+      const t = await textOf(await row.findElement(By.css("[data-testid=test-result]")));
+      return t.includes("test-model") && t;
+    });
+    assert.match(result, /Connected/);
+    await shot("settings-providers");
+  });
+
+  it("streams a run from the local server, token by token", async () => {
+    await selectPrompt("Capital question");
+    await replaceText("[data-testid=add-model]", "local/test-model");
+    await (await $("[data-testid=add-model]")).sendKeys(Key.ENTER);
+    await toggleChip("echo");
+    await (await $("[data-testid=template]")).sendKeys(Key.chord(Key.CONTROL, Key.ENTER));
+    const partial = new Set();
+    await eventually(
+      "tokens to arrive while running",
+      async () => {
+        const [run] = await liveRuns();
+        if (run?.status === "running" && run.text.includes("Bonjour") && !run.text.includes("works.")) {
+          partial.add(run.text);
+          if (partial.size === 1) await shot("streaming");
+        }
+        return partial.size >= 2;
+      },
+      TIMEOUT,
+    );
+    const [done] = await eventually("the streamed run to succeed", async () => {
+      const runs = await liveRuns();
+      return runs[0]?.status === "success" && runs;
+    });
+    assert.ok(done.text.includes(ANSWER), done.text);
+    const newest = await $("[data-testid=run-row]");
+    assert.equal(await newest.getAttribute("data-status"), "success");
+    assert.match(await textOf(newest), /test-model/);
+  });
+
+  it("expands the run and copies its response to the system clipboard", async () => {
+    const newest = await $("[data-testid=run-row]");
+    await (await newest.findElement(By.css("button.main"))).click();
+    const response = await $("[data-testid=run-detail] [data-testid=response]");
+    await eventually("the full response", async () => (await textOf(response)).includes("streaming works"));
+    await shot("run-expanded");
+    await click("[data-testid=copy-response]");
+    const toast = await eventually("the copy toast", async () => {
+      const t = await text("[data-testid=toast]");
+      return t.startsWith("Copied response") && t;
+    });
+    assert.equal(toast, `Copied response (${ANSWER.length} characters)`);
+    const clip = await eventually("the clipboard", async () => {
+      const out = execFileSync("xclip", ["-o", "-selection", "clipboard"], { encoding: "utf8", timeout: 5000 });
+      return out === ANSWER && out;
+    });
+    assert.equal(clip, ANSWER);
+  });
+
+  it("records an error run with the provider's message and a red badge", async () => {
+    await click("body");
+    await replaceText("[data-testid=add-model]", "local/broken");
+    await (await $("[data-testid=add-model]")).sendKeys(Key.ENTER);
+    await toggleChip("local/test-model");
+    await click("[data-testid=run]");
+    const [run] = await eventually("the error run", async () => {
+      const runs = await liveRuns();
+      return runs[0]?.status === "error" && runs;
+    });
+    assert.match(run.text, /overloaded/);
+    const row = await $("[data-testid=run-row][data-status=error]");
+    assert.match(await textOf(row), /Error/);
+    assert.match(await textOf(row), /overloaded/);
+    const color = await (await row.findElement(By.css(".badge"))).getCssValue("background-color");
+    const [r, g, b] = color.match(/\d+/g).map(Number);
+    assert.ok(r > g && r > b, `error badge should be red, got ${color}`);
+    await shot("error-run");
+  });
+
+  it("filters by status and searches with highlighted matches", async () => {
+    await click("[data-testid=status-chip][data-status=error]");
+    await eventually("one error run", async () => (await text("[data-testid=match-count]")) === "1 run matches");
+    for (const row of await $$("[data-testid=run-row]")) assert.equal(await row.getAttribute("data-status"), "error");
+    await click("[data-testid=status-chip][data-status=error]");
+    await eventually("all three runs", async () => (await text("[data-testid=match-count]")) === "3 runs");
+
+    await (await $("body")).sendKeys("/");
+    const search = await driver.switchTo().activeElement();
+    assert.equal(await search.getAttribute("data-testid"), "history-search");
+    await search.sendKeys("Bonjour");
+    await eventually("the search", async () => (await text("[data-testid=match-count]")) === "1 run matches");
+    const mark = await $("[data-testid=run-row] mark");
+    assert.equal(await textOf(mark), "Bonjour");
+    await shot("search");
+    await replaceText("[data-testid=history-search]", "");
+    await eventually("the search to clear", async () => (await text("[data-testid=match-count]")) === "3 runs");
+  });
+
+  it("deletes the prompt with its runs", async () => {
+    await click("[data-testid=delete-prompt]");
+    const dialog = await $("[data-testid=confirm-dialog]");
+    assert.match(await textOf(dialog), /3 runs will be deleted/);
+    await click("[data-testid=confirm]");
+    await eventually("the prompt to go", async () => {
+      const names = await Promise.all((await $$("[data-testid=prompt-row]")).map((r) => textOf(r)));
+      return names.every((n) => !n.includes("Capital question"));
+    });
+    await click("[data-testid=all-runs]");
+    await eventually("no runs left", async () => (await text("[data-testid=match-count]")) === "0 runs");
+  });
+});
