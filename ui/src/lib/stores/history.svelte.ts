@@ -64,9 +64,16 @@ class HistoryStore {
 
   /** Shows another prompt's runs (or all runs), keeping the filter. */
   show(promptId: string | null): void {
-    if (promptId === this.promptId && this.items.length > 0) return;
+    void this.open(promptId);
+  }
+
+  /** Like `show`, resolving once the first page is in. */
+  async open(promptId: string | null): Promise<void> {
+    if (promptId === this.promptId && this.count !== null) return;
     this.promptId = promptId;
-    void this.reload();
+    this.selected = -1;
+    this.expandedId = null;
+    await this.reload();
   }
 
   /** Toggles a status chip. */
