@@ -278,6 +278,7 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     await click("[data-testid=status-chip][data-status=error]");
     await eventually("all three runs", async () => (await text("[data-testid=match-count]")) === "3 runs");
 
+
     await (await $("body")).sendKeys("/");
     const search = await driver.switchTo().activeElement();
     assert.equal(await search.getAttribute("data-testid"), "history-search");
@@ -290,10 +291,43 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     await eventually("the search to clear", async () => (await text("[data-testid=match-count]")) === "3 runs");
   });
 
+  it("runs one prompt on two models side by side", async () => {
+    await toggleChip("local/broken");
+    await toggleChip("echo");
+    await toggleChip("local/test-model");
+    await click("[data-testid=run]");
+    const runs = await eventually("both runs to succeed", async () => {
+      const live = await liveRuns();
+      return live.length === 2 && live.every((r) => r.status === "success") && live;
+    });
+    assert.ok(runs.some((r) => r.text.includes("capital of France")));
+    assert.ok(runs.some((r) => r.text.includes(ANSWER)));
+    await eventually("five runs", async () => (await text("[data-testid=match-count]")) === "5 runs");
+    await shot("side-by-side");
+  });
+
+  it("moves through the history with the keyboard", async () => {
+    const selectedIndex = () =>
+      driver.executeScript(
+        "return [...document.querySelectorAll('[data-testid=run-row]')].findIndex((r) => r.getAttribute('aria-selected') === 'true');",
+      );
+    await driver.executeScript("document.activeElement?.blur()");
+    const body = await $("body");
+    await body.sendKeys("k");
+    await body.sendKeys("k");
+    await eventually("the first row selected", async () => (await selectedIndex()) === 0);
+    await body.sendKeys("j");
+    await eventually("the second row selected", async () => (await selectedIndex()) === 1);
+    await body.sendKeys(Key.ENTER);
+    await $("[data-testid=run-detail]");
+    await body.sendKeys(Key.ESCAPE);
+    await eventually("the detail to close", async () => (await $$("[data-testid=run-detail]")).length === 0);
+  });
+
   it("deletes the prompt with its runs", async () => {
     await click("[data-testid=delete-prompt]");
     const dialog = await $("[data-testid=confirm-dialog]");
-    assert.match(await textOf(dialog), /3 runs will be deleted/);
+    assert.match(await textOf(dialog), /5 runs will be deleted/);
     await click("[data-testid=confirm]");
     await eventually("the prompt to go", async () => {
       const names = await Promise.all((await $$("[data-testid=prompt-row]")).map((r) => textOf(r)));

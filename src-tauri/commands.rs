@@ -4,6 +4,7 @@ use std::io::BufWriter;
 use std::sync::Arc;
 use std::time::Duration;
 
+use promptline_core::keys::KeySource;
 use promptline_core::providers::{self, ModelRef};
 use promptline_core::runner::{self, RunSpec, DEFAULT_TIMEOUT};
 use promptline_core::store::transfer::ExportFormat;
@@ -171,7 +172,18 @@ pub async fn start_run<R: Runtime>(
         // Unknown provider: say where to add it in the app, not on the command line.
         configs.push(state.store.provider(&model.provider).await?);
     }
-    let keys = crate::keys::snapshot(configs).await?;
+    let keys = crate::keys::snapshot(configs.clone()).await?;
+    if let Some(config) = configs.first() {
+        if config.key_env.is_some() && keys.key_for(config)?.is_none() {
+            return Err(CommandError::new(
+                "missing_key",
+                format!(
+                    "No API key for {name}. Add one in Settings > Providers.",
+                    name = config.name
+                ),
+            ));
+        }
+    }
     let provider = providers::for_model(&state.store, &keys, &model).await?;
     template::render(&request.template, &request.variables)?;
     let mut spec = RunSpec::new(request.template, model);

@@ -158,6 +158,24 @@ fn errors_cross_as_code_and_message() {
         .unwrap_or_default()
         .contains("Settings > Providers"));
 
+    h.ok(
+        "add_provider",
+        json!({"input": {"name": "keyless-test", "kind": "openai", "base_url": "http://127.0.0.1:9/v1",
+               "key_env": "PROMPTLINE_TEST_VARIABLE_THAT_IS_NEVER_SET"}}),
+    );
+    let no_key = h
+        .call(
+            "start_run",
+            json!({"request": {"prompt_id": null, "template": "hi", "variables": {},
+                   "model": "keyless-test/some-model", "timeout_secs": null, "params": null}}),
+        )
+        .expect_err("no key");
+    assert_eq!(no_key["code"], "missing_key");
+    assert_eq!(
+        no_key["message"],
+        "No API key for keyless-test. Add one in Settings > Providers."
+    );
+
     let missing_var = h
         .call(
             "start_run",
