@@ -322,12 +322,34 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     await $("[data-testid=run-detail]");
     await body.sendKeys(Key.ESCAPE);
     await eventually("the detail to close", async () => (await $$("[data-testid=run-detail]")).length === 0);
+    await body.sendKeys("r");
+    await eventually("the re-run to be recorded", async () => (await text("[data-testid=match-count]")) === "6 runs");
+  });
+
+  it("cancels a run with Esc and records it as cancelled", async () => {
+    await toggleChip("echo");
+    await click("[data-testid=run]");
+    await eventually("the first tokens", async () => {
+      const [run] = await liveRuns();
+      return run?.status === "running" && run.text.includes("Bonjour");
+    });
+    await driver.executeScript("document.activeElement?.blur()");
+    await (await $("body")).sendKeys(Key.ESCAPE);
+    const [run] = await eventually("the cancelled run", async () => {
+      const runs = await liveRuns();
+      return runs[0]?.status === "cancelled" && runs;
+    });
+    assert.match(run.text, /Cancelled/);
+    assert.ok(!run.text.includes("works."), "the run stopped before the end");
+    const row = await $("[data-testid=run-row][data-status=cancelled]");
+    assert.match(await textOf(row), /Cancelled/);
+    await eventually("seven runs", async () => (await text("[data-testid=match-count]")) === "7 runs");
   });
 
   it("deletes the prompt with its runs", async () => {
     await click("[data-testid=delete-prompt]");
     const dialog = await $("[data-testid=confirm-dialog]");
-    assert.match(await textOf(dialog), /5 runs will be deleted/);
+    assert.match(await textOf(dialog), /7 runs will be deleted/);
     await click("[data-testid=confirm]");
     await eventually("the prompt to go", async () => {
       const names = await Promise.all((await $$("[data-testid=prompt-row]")).map((r) => textOf(r)));
