@@ -1,0 +1,74 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunFilter, RunSummary } from "../api";
+import { history, PAGE_SIZE } from "./history.svelte";
+
+function run(i: number): RunSummary {
+  return {
+    id: `r${i}`,
+    prompt_id: "p1",
+    created_at: new Date(Date.UTC(2026, 10, 24, 12) - i * 1000).toISOString(),
+    model: "echo",
+    provider: "echo",
+    status: "success",
+    tokens_used: 2,
+    input_tokens: 1,
+    output_tokens: 1,
+    execution_time_ms: 1,
+    ttft_ms: 0,
+    error_message: null,
+    preview: "hi",
+    response_chars: 2,
+  };
+}
+
+afterEach(() => clearMocks());
+
+describe("history store", () => {
+  it("sends the filter bar as a RunFilter and pages with the cursor", async () => {
+    const filters: RunFilter[] = [];
+    const cursors: (string | null)[] = [];
+    mockIPC((cmd, args) => {
+      const a = args as { filter: RunFilter; cursor?: string | null };
+      if (cmd === "count_runs") return PAGE_SIZE + 1;
+      if (cmd === "runs_page") {
+        filters.push(a.filter);
+        cursors.push(a.cursor ?? null);
+        return a.cursor
+          ? { items: [run(PAGE_SIZE)], next_cursor: null }
+          : { items: Array.from({ length: PAGE_SIZE }, (_, i) => run(i)), next_cursor: "123:r199" };
+      }
+      throw { code: "not_found", message: cmd };
+    });
+
+    history.filter.statuses = ["error", "timeout"];
+    history.filter.model = "gpt-4o";
+    history.filter.from = "2026-11-01";
+    history.filter.to = "2026-11-02";
+    history.filter.query = "  rust  ";
+    await history.open("p1");
+    expect(filters[0]).toEqual({
+      prompt_id: "p1",
+      statuses: ["error", "timeout"],
+      models: ["gpt-4o"],
+      since: new Date(2026, 10, 1).toISOString(),
+      until: new Date(2026, 10, 3).toISOString(),
+      query: "rust",
+    });
+    expect(history.count).toBe(PAGE_SIZE + 1);
+    expect(history.items).toHaveLength(PAGE_SIZE);
+
+    await history.loadMore();
+    expect(cursors).toEqual([null, "123:r199"]);
+    expect(history.items).toHaveLength(PAGE_SIZE + 1);
+    expect(history.nextCursor).toBeNull();
+  });
+
+  it("keeps the error to show when the store fails", async () => {
+    mockIPC(() => {
+      throw { code: "database", message: "database error: disk I/O error" };
+    });
+    await history.reload();
+    expect(history.error).toBe("database error: disk I/O error");
+  });
+});
