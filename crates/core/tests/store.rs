@@ -394,3 +394,29 @@ async fn common_and_rare_words_page_the_same_way() {
         assert!(seen.iter().all(|(_, preview)| preview.contains(word)));
     }
 }
+
+#[tokio::test]
+async fn reopening_skips_migrations_but_a_changed_migration_is_refused() {
+    let (store, dir) = file_store().await;
+    store
+        .insert_run(&new_run(None, 0, "echo", RunStatus::Success, "kept"))
+        .await
+        .unwrap();
+    store.close().await;
+    let path = dir.path().join("history.db");
+
+    let reopened = Store::open(&path).await.unwrap();
+    assert_eq!(reopened.count_runs(&RunFilter::default()).await.unwrap(), 1);
+    reopened.close().await;
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = (SELECT min(version) FROM _sqlx_migrations)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let refused = Store::open(&path).await.unwrap_err();
+    assert_eq!(refused.code(), "migration", "{refused}");
+}

@@ -98,9 +98,37 @@ impl Store {
     }
 
     async fn migrated(pool: SqlitePool) -> Result<Self> {
-        // Each migration runs in its own transaction: a failure leaves the previous version intact.
-        MIGRATOR.run(&pool).await?;
+        if !Self::is_up_to_date(&pool).await {
+            // Each migration runs in its own transaction: a failure leaves the previous version
+            // intact. The migrator also refuses a database whose applied migrations were changed.
+            MIGRATOR.run(&pool).await?;
+        }
         Ok(Self { pool })
+    }
+
+    /// Whether every embedded migration is recorded as applied, with the same checksum, in one
+    /// query: most opens are of an up-to-date database, and short commands should not pay for the
+    /// migrator's several round trips. Any doubt (no table yet, a failed step) says no.
+    async fn is_up_to_date(pool: &SqlitePool) -> bool {
+        let applied: Vec<(i64, Vec<u8>)> = match sqlx::query_as(
+            "SELECT version, checksum FROM _sqlx_migrations WHERE success = 1 ORDER BY version",
+        )
+        .fetch_all(pool)
+        .await
+        {
+            Ok(rows) => rows,
+            Err(_) => return false,
+        };
+        let expected: Vec<(i64, &[u8])> = MIGRATOR
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .map(|m| (m.version, &*m.checksum))
+            .collect();
+        applied.len() == expected.len()
+            && applied
+                .iter()
+                .zip(&expected)
+                .all(|((v, c), (ev, ec))| v == ev && c.as_slice() == *ec)
     }
 
     /// The underlying pool, for the store's modules.
