@@ -358,4 +358,38 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     await click("[data-testid=all-runs]");
     await eventually("no runs left", async () => (await text("[data-testid=match-count]")) === "0 runs");
   });
+
+  it("renders a hostile response as inert markdown in the real webview", async () => {
+    await click("[data-testid=new-prompt]");
+    await eventually("the new prompt", async () => (await (await $("[data-testid=prompt-name]")).getAttribute("value")) === "Untitled prompt");
+    const hostile = [
+      "**bold** and [a link](javascript:window.__pwned=1)",
+      "<img src=x onerror=\"window.__pwned=2\">",
+      "<script>window.__pwned=3</script>",
+      "<a href=\"#\" onclick=\"window.__pwned=4\">click</a>",
+      "<iframe src=\"https://example.com\"></iframe>",
+    ].join("\n\n");
+    await replaceText("[data-testid=template]", hostile);
+    await click("[data-testid=run]");
+    await eventually("the echo run", async () => (await liveRuns())[0]?.status === "success");
+    const row = await $("[data-testid=run-row]");
+    await (await row.findElement(By.css("button.main"))).click();
+    const response = await $("[data-testid=run-detail] [data-testid=response]");
+    await eventually("the rendered response", async () => (await textOf(response)).includes("bold"));
+    for (const link of await response.findElements(By.css("a"))) await link.click();
+    const report = await driver.executeScript(`
+      const r = document.querySelector("[data-testid=run-detail] [data-testid=response]");
+      const attrs = [...r.querySelectorAll("*")].flatMap((el) => el.getAttributeNames());
+      return {
+        pwned: window.__pwned ?? null,
+        scripts: r.querySelectorAll("script, iframe").length,
+        handlers: attrs.filter((a) => a.startsWith("on")).length,
+        jsLinks: [...r.querySelectorAll("a")].filter((a) => (a.getAttribute("href") ?? "").toLowerCase().startsWith("javascript:")).length,
+        strong: r.querySelectorAll("strong").length,
+      };
+    `);
+    assert.deepEqual(report, { pwned: null, scripts: 0, handlers: 0, jsLinks: 0, strong: 1 });
+    await click("[data-testid=raw-toggle]");
+    assert.match(await textOf(response), /<script>window.__pwned=3<\/script>/);
+  });
 });
