@@ -346,10 +346,24 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     await eventually("seven runs", async () => (await text("[data-testid=match-count]")) === "7 runs");
   });
 
+  it("bulk-deletes the runs picked with x and the checkboxes", async () => {
+    await driver.executeScript("document.activeElement?.blur()");
+    const body = await $("body");
+    await body.sendKeys("k");
+    await body.sendKeys("x");
+    const boxes = await $$("[data-testid=run-row] input.mark");
+    await boxes[1].click();
+    await eventually("two picked", async () => (await text("[data-testid=bulk-delete]")) === "Delete 2 selected");
+    await click("[data-testid=bulk-delete]");
+    assert.match(await textOf(await $("[data-testid=confirm-dialog]")), /Delete 2 runs\?/);
+    await click("[data-testid=confirm]");
+    await eventually("five runs left", async () => (await text("[data-testid=match-count]")) === "5 runs");
+  });
+
   it("deletes the prompt with its runs", async () => {
     await click("[data-testid=delete-prompt]");
     const dialog = await $("[data-testid=confirm-dialog]");
-    assert.match(await textOf(dialog), /7 runs will be deleted/);
+    assert.match(await textOf(dialog), /5 runs will be deleted/);
     await click("[data-testid=confirm]");
     await eventually("the prompt to go", async () => {
       const names = await Promise.all((await $$("[data-testid=prompt-row]")).map((r) => textOf(r)));
