@@ -2,14 +2,17 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
+# The app embeds ui/dist (as `tauri build` does). Tests, lints and the e2e build use the same
+# features, so nothing is compiled twice.
+APP_FEATURES := --features custom-protocol
 
-.PHONY: run test setup setup-test demo fmt fmt-check lint test-rust bench
+.PHONY: run test setup setup-test app ui fmt fmt-check lint test-rust test-ui e2e demo bench
 
-## Install everything, then start Promptline on the embedded defaults.
-run: setup demo
+## Install everything, build, and start the desktop app on the embedded defaults.
+run: setup app
 
 ## Install everything, then run every check and test.
-test: setup-test fmt-check lint test-rust
+test: setup-test fmt-check ui lint test-ui test-rust e2e
 
 setup:
 	scripts/setup.sh
@@ -17,10 +20,11 @@ setup:
 setup-test:
 	scripts/setup.sh test
 
-## A short tour of the CLI on the default database (the desktop app's file).
-demo:
-	$(CARGO) build --release -p promptline-cli
-	scripts/demo.sh target/release/promptline
+ui:
+	npm run build
+
+app: ui
+	$(CARGO) run --release -p promptline-app $(APP_FEATURES)
 
 fmt:
 	$(CARGO) fmt --all
@@ -29,11 +33,24 @@ fmt-check:
 	$(CARGO) fmt --all -- --check
 
 lint:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets $(APP_FEATURES) -- -D warnings
+	npm run check
+
+test-ui:
+	npm test
 
 test-rust:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace $(APP_FEATURES)
 
-## Side-by-side benchmarks against the llm CLI and sqlite3 (see bench/README.md).
+## The real app in a real window (Xvfb + tauri-driver + WebKitWebDriver).
+e2e:
+	bash e2e/run.sh
+
+## A short tour of the CLI on the default database (the desktop app's file).
+demo:
+	$(CARGO) build --release -p promptline-cli
+	scripts/demo.sh target/release/promptline
+
+## Side-by-side benchmarks against the llm CLI and sqlite3 (see bench/RESULTS.md).
 bench:
 	bash bench/run.sh
