@@ -57,8 +57,8 @@ async function click(css) {
 /** Waits until `fn` returns a truthy value; returns it. */
 async function eventually(what, fn, ms = TIMEOUT) {
   let last;
-  const value = await driver.wait(
-    async () => {
+  const value = await driver
+    .wait(async () => {
       try {
         last = await fn();
         return last;
@@ -66,10 +66,10 @@ async function eventually(what, fn, ms = TIMEOUT) {
         last = `threw ${error?.name}: ${String(error?.message).slice(0, 200)}`;
         return false;
       }
-    },
-    ms,
-    `waiting for ${what} (last: ${JSON.stringify(last)})`,
-  );
+    }, ms)
+    .catch((error) => {
+      throw new Error(`waiting for ${what}: ${error.message} (last value: ${JSON.stringify(last)})`);
+    });
   return value;
 }
 
@@ -313,8 +313,7 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
       );
     await driver.executeScript("document.activeElement?.blur()");
     const body = await $("body");
-    await body.sendKeys("k");
-    await body.sendKeys("k");
+    for (let i = 0; i < 8; i++) await body.sendKeys("k");
     await eventually("the first row selected", async () => (await selectedIndex()) === 0);
     await body.sendKeys("j");
     await eventually("the second row selected", async () => (await selectedIndex()) === 1);
@@ -349,7 +348,7 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
   it("bulk-deletes the runs picked with x and the checkboxes", async () => {
     await driver.executeScript("document.activeElement?.blur()");
     const body = await $("body");
-    await body.sendKeys("k");
+    for (let i = 0; i < 8; i++) await body.sendKeys("k");
     await body.sendKeys("x");
     const boxes = await $$("[data-testid=run-row] input.mark");
     await boxes[1].click();

@@ -33,7 +33,8 @@ export function formatTokens(tokens: number | null | undefined): string {
 /** Tokens per second over the generation time (after the first token). */
 export function tokensPerSecond(tokens: number, elapsedMs: number, ttftMs: number | null): number | null {
   const generating = elapsedMs - (ttftMs ?? 0);
-  if (tokens <= 0 || generating <= 0) return null;
+  // Below a tenth of a second (an instant echo) a rate says nothing.
+  if (tokens <= 0 || generating < 100) return null;
   return (tokens * 1000) / generating;
 }
 

@@ -93,6 +93,7 @@ class HistoryStore {
   async reload(): Promise<void> {
     const generation = ++this.#generation;
     const filter = this.runFilter();
+    const selectedId = this.items[this.selected]?.id ?? null;
     this.loading = true;
     this.error = null;
     try {
@@ -103,7 +104,9 @@ class HistoryStore {
       this.count = count;
       this.marked = new Set();
       if (this.expandedId && !page.items.some((r) => r.id === this.expandedId)) this.expandedId = null;
-      this.selected = Math.min(this.selected, page.items.length - 1);
+      // The selection follows its run when newer runs push it down.
+      const kept = selectedId === null ? -1 : page.items.findIndex((r) => r.id === selectedId);
+      this.selected = kept >= 0 ? kept : Math.min(this.selected, page.items.length - 1);
     } catch (error) {
       if (generation === this.#generation) this.error = toApiError(error).message;
     } finally {
