@@ -4,7 +4,6 @@ use std::io::BufWriter;
 use std::sync::Arc;
 use std::time::Duration;
 
-use promptline_core::keys::KeySource;
 use promptline_core::providers::{self, ModelRef};
 use promptline_core::runner::{self, RunSpec, DEFAULT_TIMEOUT};
 use promptline_core::store::transfer::ExportFormat;
@@ -173,17 +172,9 @@ pub async fn start_run<R: Runtime>(
         configs.push(state.store.provider(&model.provider).await?);
     }
     let keys = crate::keys::snapshot(configs.clone()).await?;
-    if let Some(config) = configs.first() {
-        if config.key_env.is_some() && keys.key_for(config)?.is_none() {
-            return Err(CommandError::new(
-                "missing_key",
-                format!(
-                    "No API key for {name}. Add one in Settings > Providers.",
-                    name = config.name
-                ),
-            ));
-        }
-    }
+    configs
+        .iter()
+        .try_for_each(|c| crate::keys::require_key(c, &keys))?;
     let provider = providers::for_model(&state.store, &keys, &model).await?;
     template::render(&request.template, &request.variables)?;
     let mut spec = RunSpec::new(request.template, model);

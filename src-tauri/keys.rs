@@ -37,6 +37,20 @@ pub async fn snapshot(configs: Vec<ProviderConfig>) -> CommandResult<KeySnapshot
     .map_err(|e| CommandError::new("internal", format!("reading keys failed: {e}")))
 }
 
+/// Fails with `missing_key` and where to add one when a provider that needs a key has none.
+pub fn require_key(config: &ProviderConfig, keys: &KeySnapshot) -> CommandResult<()> {
+    if config.key_env.is_some() && keys.key_for(config)?.is_none() {
+        return Err(CommandError::new(
+            "missing_key",
+            format!(
+                "No API key for {name}. Add one in Settings > Providers.",
+                name = config.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Runs a blocking keychain call on the blocking pool.
 pub async fn blocking<T: Send + 'static>(
     call: impl FnOnce() -> T + Send + 'static,
