@@ -102,7 +102,7 @@ def machine_lines(meta: dict) -> list:
         + (f"; llm {meta['llm']}" if meta.get("llm") else "") + ".",
         f"- Load average at start / end: {meta['load_start']} / {meta.get('load_end', '?')}; "
         f"the run took {meta.get('seconds', '?')} s (excluding data generation and the build), "
-        f"{meta.get('waited_for_quiet', '0')} s of it waiting for other jobs' CPU use to settle.",
+        f"{meta.get('waited_for_quiet', '0')} s of waiting (so far in this invocation) for other jobs' CPU use to settle.",
     ]
     if meta.get("quick") == "1":
         lines.append("- **Quick mode** (`--quick`): few repetitions; a harness check, not a measurement to quote.")
@@ -284,21 +284,34 @@ def scale_section(dirs: list) -> str:
             per_size.append(pl)
         if not any(per_size):
             continue
-        label = label_of(template, last).replace(f"{int(last['n']):,}-run", "whole")
-        if key == "page_deep":
-            label = "deepest page: " + ", ".join(f"{int(m['deep_page']):,}" for _, m in runs) + " (keyset cursor)"
+        label = scale_label(key, template, runs)
         growth = ratio(per_size[-1], per_size[0]) if per_size[0] and per_size[-1] else "–"
         out.append(f"| {label} | " + " | ".join(cells) + f" | {growth} |")
     out += ["", "Same SQL in `sqlite3`, for comparison:", "",
             f"| operation | {head} |", "|---|" + "---|" * len(sizes)]
     for key, template, _ in OPERATIONS:
-        cells = [fmt_cell(timing(d, f"{key}.sql")) for d, _ in runs]
+        cells = [fmt_cell(timing(d, f"{key}.sql"), int(m.get("record_count", 1000)) if key == "record" else 1)
+                 for d, m in runs]
         if all(c == "–" for c in cells):
             continue
-        out.append(f"| {label_of(template, last)} | " + " | ".join(cells) + " |")
+        out.append(f"| {scale_label(key, template, runs)} | " + " | ".join(cells) + " |")
     out += ["", "### Machine (scale run)", ""] + machine_lines(last)
+    out.append("- Time per size (excluding data generation): "
+               + ", ".join(f"{int(m['n']):,} runs {m.get('seconds', '?')} s" for _, m in runs)
+               + "; the waits for other jobs' CPU use are included in these.")
     out.append(load_line([s for d, _ in runs for s in load_samples(d)]))
     return "\n".join(out)
+
+
+def scale_label(key: str, template: str, runs: list) -> str:
+    last = runs[-1][1]
+    if key == "page_deep":
+        return "deepest page: " + ", ".join(f"{int(m['deep_page']):,}" for _, m in runs) + " (keyset cursor)"
+    if key == "import":
+        return "import the whole JSONL"
+    if key == "export_jsonl":
+        return "export all runs as JSONL"
+    return label_of(template, last)
 
 
 def replace_section(path: Path, name: str, body: str):

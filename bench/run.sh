@@ -484,8 +484,20 @@ write_meta() {
     } >"$RESULTS/meta.env"
 }
 
+# A size needs about 6 times its JSONL on disk at the peak (the JSONL, the database with its search
+# index, the import's WAL until the checkpoint, one export file): about 23 GB at 1M runs.
+check_disk() {
+    local n=$1 need free
+    need=$((n * BYTES_PER_RUN * 6))
+    [[ -s $(jsonl_for "$n") ]] || need=$((need + n * BYTES_PER_RUN))
+    free=$(df --output=avail -B1 "$DATA" | tail -1)
+    ((free >= need)) || die "$n runs need about $((need >> 30)) GiB free in $DATA; there are $((free >> 30)) GiB"
+}
+BYTES_PER_RUN=3820 # gen_runs.py's JSONL: 382 MB at 100,000 runs
+
 bench_size() {
     local n=$1 with_llm=$2
+    check_disk "$n"
     WORK=$DATA/work-$n
     RESULTS=$DATA/results-$n$( ((with_llm)) || echo -scale)
     rm -rf "$RESULTS" "$WORK"
