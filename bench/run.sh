@@ -437,7 +437,7 @@ bench_record() {
     cat >"$WORK/record-pl.sh" <<EOF
 set -e
 for ((i = 1; i <= $RECORD_COUNT; i++)); do
-    "$PL" --db "$rec" run --text "Benchmark run \$i: say hello to the pelican" --model echo >/dev/null
+    "$PL" --db "$rec" run --text "Benchmark run \$i: say hello" --model echo >/dev/null
 done
 EOF
     cat >"$WORK/record-sql.sh" <<EOF
@@ -449,10 +449,10 @@ for ((i = 1; i <= $RECORD_COUNT; i++)); do
             output_tokens, execution_time_ms, ttft_ms, stop_reason, response_chars, preview)
         VALUES (lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER),
             'echo', 'echo', 'success', 20, 10, 10, 0, 0, 'stop', 41,
-            'Benchmark run \$i: say hello to the pelican');
+            'Benchmark run \$i: say hello');
         INSERT INTO run_texts (seq, prompt_text, response)
-        VALUES (last_insert_rowid(), 'Benchmark run \$i: say hello to the pelican',
-            'Benchmark run \$i: say hello to the pelican');" >/dev/null
+        VALUES (last_insert_rowid(), 'Benchmark run \$i: say hello',
+            'Benchmark run \$i: say hello');" >/dev/null
 done
 EOF
     hf record.pl "$RECORD_RUNS" 0 pipe bash "$WORK/record-pl.sh"
@@ -497,10 +497,10 @@ BYTES_PER_RUN=3820 # gen_runs.py's JSONL: 382 MB at 100,000 runs
 
 bench_size() {
     local n=$1 with_llm=$2
-    check_disk "$n"
     WORK=$DATA/work-$n
     RESULTS=$DATA/results-$n$( ((with_llm)) || echo -scale)
     rm -rf "$RESULTS" "$WORK"
+    check_disk "$n"
     mkdir -p "$RESULTS" "$WORK/sql"
     : >"$RESULTS/load.tsv"
     generate gen_runs.py "$n" "$(jsonl_for "$n")"
