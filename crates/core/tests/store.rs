@@ -420,3 +420,53 @@ async fn reopening_skips_migrations_but_a_changed_migration_is_refused() {
     let refused = Store::open(&path).await.unwrap_err();
     assert_eq!(refused.code(), "migration", "{refused}");
 }
+
+#[tokio::test]
+async fn the_prompt_list_keeps_counts_and_last_runs_in_step_and_orders_by_activity() {
+    let store = Store::open_in_memory().await.unwrap();
+    let new = |name: &str| NewPrompt {
+        name: name.into(),
+        template: "t".into(),
+        default_model: None,
+    };
+    let quiet = store.create_prompt(&new("quiet")).await.unwrap();
+    let busy = store.create_prompt(&new("busy")).await.unwrap();
+    // Runs far in the future, so they are the latest activity whatever the clock says.
+    let mut ok = new_run(Some(&busy.id), 50_000_000, "echo", RunStatus::Success, "a");
+    ok.created_at += chrono::Duration::days(3650);
+    let mut failed = new_run(Some(&busy.id), 50_000_001, "echo", RunStatus::Error, "");
+    failed.created_at += chrono::Duration::days(3650);
+    store.insert_run(&failed).await.unwrap();
+    store.insert_run(&ok).await.unwrap(); // older than `failed`: not the last run
+    let list = store.list_prompts(None, 10).await.unwrap();
+    assert_eq!(list[0].prompt.id, busy.id, "most recently active first");
+    assert_eq!(
+        (list[0].run_count, list[0].last_status),
+        (2, Some(RunStatus::Error))
+    );
+    assert_eq!(list[0].last_run_at, Some(failed.created_at));
+    assert_eq!((list[1].run_count, list[1].last_status), (0, None));
+
+    store.delete_runs(&[failed.id.clone()]).await.unwrap();
+    let list = store.list_prompts(None, 10).await.unwrap();
+    assert_eq!(
+        (list[0].run_count, list[0].last_status),
+        (1, Some(RunStatus::Success))
+    );
+    assert_eq!(list[0].last_run_at, Some(ok.created_at));
+
+    store.delete_runs(&[ok.id.clone()]).await.unwrap();
+    store
+        .edit_prompt(
+            &quiet.id,
+            &PromptEdit {
+                name: Some("quiet, edited".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let list = store.list_prompts(None, 10).await.unwrap();
+    assert_eq!(list[0].prompt.id, quiet.id, "an edit is activity too");
+    assert_eq!((list[1].run_count, list[1].last_run_at), (0, None));
+}

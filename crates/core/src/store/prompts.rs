@@ -85,12 +85,13 @@ where
 {
     let at = to_micros(created_at);
     let done = sqlx::query(
-        "INSERT INTO prompts (id, name, template, default_model, created_at, updated_at) \
-         VALUES (?, ?, ?, NULL, ?, ?) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO prompts (id, name, template, default_model, created_at, updated_at, active_at) \
+         VALUES (?, ?, ?, NULL, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     )
     .bind(id.as_str())
     .bind(name)
     .bind(template)
+    .bind(at)
     .bind(at)
     .bind(at)
     .execute(executor)
@@ -112,12 +113,14 @@ impl Store {
             updated_at: at,
         };
         sqlx::query(
-            "INSERT INTO prompts (id, name, template, default_model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO prompts (id, name, template, default_model, created_at, updated_at, active_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(prompt.id.as_str())
         .bind(&prompt.name)
         .bind(&prompt.template)
         .bind(&prompt.default_model)
+        .bind(to_micros(at))
         .bind(to_micros(at))
         .bind(to_micros(at))
         .execute(self.pool())
@@ -148,14 +151,17 @@ impl Store {
             prompt.default_model = model.clone().filter(|m| !m.trim().is_empty());
         }
         prompt.updated_at = now();
-        sqlx::query("UPDATE prompts SET name = ?, template = ?, default_model = ?, updated_at = ? WHERE id = ?")
-            .bind(&prompt.name)
-            .bind(&prompt.template)
-            .bind(&prompt.default_model)
-            .bind(to_micros(prompt.updated_at))
-            .bind(prompt.id.as_str())
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE prompts SET name = ?1, template = ?2, default_model = ?3, updated_at = ?4, \
+             active_at = max(active_at, ?4) WHERE id = ?5",
+        )
+        .bind(&prompt.name)
+        .bind(&prompt.template)
+        .bind(&prompt.default_model)
+        .bind(to_micros(prompt.updated_at))
+        .bind(prompt.id.as_str())
+        .execute(self.pool())
+        .await?;
         Ok(prompt)
     }
 
@@ -202,14 +208,9 @@ impl Store {
             )
         });
         let rows: Vec<SummaryRow> = sqlx::query_as(
-            "SELECT p.*, \
-                (SELECT count(*) FROM runs r WHERE r.prompt_id = p.id) AS run_count, \
-                l.created_at AS last_run_at, l.status AS last_status \
-             FROM prompts p \
-             LEFT JOIN runs l ON l.seq = (SELECT r.seq FROM runs r WHERE r.prompt_id = p.id \
-                                          ORDER BY r.created_at DESC, r.id DESC LIMIT 1) \
+            "SELECT p.* FROM prompts p \
              WHERE ?1 IS NULL OR p.name LIKE ?1 ESCAPE '\\' \
-             ORDER BY max(p.updated_at, coalesce(l.created_at, 0)) DESC, p.id DESC \
+             ORDER BY p.active_at DESC, p.id DESC \
              LIMIT ?2",
         )
         .bind(pattern)
