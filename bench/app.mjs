@@ -1,0 +1,334 @@
+// Measures the desktop app as a person feels it, on the release binary in a real (Xvfb) window
+// through tauri-driver + WebKitWebDriver: launch to first history page, click to expanded entry,
+// scroll to the next page, and the memory of the app and its WebKit processes.
+// Run by bench/app.sh; prints one JSON object on stdout (progress goes to stderr).
+//
+// Env: PROMPTLINE_APP (binary), APPBENCH_DB (database), APPBENCH_LAUNCHES (default 5),
+//      APPBENCH_CLICKS (default 10), APPBENCH_PAGES (default 5).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import net from "node:net";
+import path from "node:path";
+import { Builder } from "selenium-webdriver";
+
+const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/release/promptline-app");
+const DB = process.env.APPBENCH_DB;
+const LAUNCHES = Number(process.env.APPBENCH_LAUNCHES ?? 5);
+const CLICKS = Number(process.env.APPBENCH_CLICKS ?? 10);
+const PAGES = Number(process.env.APPBENCH_PAGES ?? 5);
+if (!DB) throw new Error("APPBENCH_DB is not set");
+
+const log = (...a) => console.error("[app.mjs]", ...a);
+const children = new Set();
+const bail = (error) => {
+  console.error("[app.mjs] failed:", error?.stack ?? error);
+  for (const c of children) c.kill();
+  process.exit(1);
+};
+process.on("uncaughtException", bail);
+process.on("unhandledRejection", bail);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port, ms) {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.end();
+        resolve();
+      });
+      socket.once("error", () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${port}`));
+        else setTimeout(attempt, 20);
+      });
+    };
+    attempt();
+  });
+}
+
+// ---- /proc: the process tree under a pid, with RSS and peak RSS ----------------------------
+
+function procInfo(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const field = (k) => {
+      const m = status.match(new RegExp(`^${k}:\\s+(\\d+) kB`, "m"));
+      return m ? Number(m[1]) / 1024 : 0;
+    };
+    const name = status.match(/^Name:\s+(.*)$/m)?.[1] ?? "?";
+    const ppid = Number(status.match(/^PPid:\s+(\d+)$/m)?.[1] ?? 0);
+    let pssMB = 0;
+    try {
+      const m = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").match(/^Pss:\s+(\d+) kB/m);
+      pssMB = m ? Number(m[1]) / 1024 : 0;
+    } catch {}
+    return { pid, name, ppid, rssMB: field("VmRSS"), hwmMB: field("VmHWM"), pssMB };
+  } catch {
+    return null;
+  }
+}
+
+function tree(rootPid) {
+  const all = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => procInfo(Number(d)))
+    .filter(Boolean);
+  const out = [];
+  const want = new Set([rootPid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of all) {
+      if (!want.has(p.pid) && want.has(p.ppid)) {
+        want.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  for (const p of all) if (want.has(p.pid) && p.pid !== rootPid) out.push(p);
+  return out;
+}
+
+/** Memory of the app process and, separately, its WebKit helpers (all under tauri-driver). */
+function memory(driverPid) {
+  const procs = tree(driverPid);
+  const app = procs.filter((p) => p.name.startsWith("promptline"));
+  const webkit = procs.filter((p) => /^WebKit(WebProces|NetworkPr|GPUProces)/.test(p.name));
+  const sum = (xs, k) => xs.reduce((s, p) => s + p[k], 0);
+  return {
+    app: { rssMB: sum(app, "rssMB"), hwmMB: sum(app, "hwmMB"), pssMB: sum(app, "pssMB") },
+    webkit: {
+      rssMB: sum(webkit, "rssMB"),
+      pssMB: sum(webkit, "pssMB"),
+      hwmMB: sum(webkit, "hwmMB"),
+      procs: webkit.map((p) => `${p.name}:${p.hwmMB.toFixed(0)}`),
+    },
+    totalHwmMB: sum(app, "hwmMB") + sum(webkit, "hwmMB"),
+  };
+}
+
+// ---- one app session -------------------------------------------------------------------------
+
+async function session() {
+  const home = mkdtempSync(path.join(tmpdir(), "promptline-appbench-"));
+  const [port, nativePort] = [await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    PROMPTLINE_DB: DB,
+    XDG_DATA_HOME: path.join(home, "data"),
+    NO_AT_BRIDGE: "1",
+  };
+  const td = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  children.add(td);
+  td.once("exit", () => children.delete(td));
+  await waitForPort(port, 20_000);
+  // The clock starts here: session creation launches the app process.
+  const t0 = performance.now();
+  const driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}/`)
+    .withCapabilities({
+      browserName: "wry",
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: APP },
+    })
+    .build();
+  const tSession = performance.now();
+  // Poll (10 ms) until the first run row is in the DOM.
+  let rows = 0;
+  let seenAt = null;
+  for (;;) {
+    try {
+      [rows, seenAt] = await driver.executeScript(
+        "return [document.querySelectorAll('[data-testid=run-row]').length, performance.now()];",
+      );
+    } catch {
+      rows = 0;
+    }
+    if (rows > 0) break;
+    if (performance.now() - t0 > 30_000) throw new Error("no run row within 30 s");
+    await sleep(10);
+  }
+  const tRow = performance.now();
+  // The page's own view: ms from navigation start to now, and to the row's first paint after that.
+  const inPage = await driver.executeAsyncScript(`
+    const done = arguments[arguments.length - 1];
+    const now = performance.now();
+    requestAnimationFrame(() => done({ nextFrameMs: performance.now(),
+      count: document.querySelector('[data-testid=timeline]')?.getAttribute('aria-rowcount') }));
+  `);
+  const close = async () => {
+    await driver.quit().catch(() => {});
+    td.kill();
+    await new Promise((r) => (td.exitCode !== null ? r() : td.once("exit", r)));
+    rmSync(home, { recursive: true, force: true });
+  };
+  return {
+    driver,
+    driverPid: td.pid,
+    close,
+    launch: {
+      wallMs: tRow - t0,
+      sessionMs: tSession - t0,
+      pageNavToRowMs: seenAt,
+      pageNavToFrameMs: inPage.nextFrameMs,
+      loadedRows: Number(inPage.count),
+    },
+  };
+}
+
+// In-page: click a row's expand button, wait (MutationObserver + rAF) for the response text.
+const EXPAND = `
+  const [id, done] = [arguments[0], arguments[arguments.length - 1]];
+  const row = document.querySelector('[data-testid=run-row][data-run-id="' + id + '"]');
+  const slot = row.parentElement;
+  const ready = () => {
+    const d = slot.querySelector('[data-testid=run-detail]');
+    if (!d) return false;
+    const r = d.querySelector('[data-testid=response]');
+    if (r && r.textContent.trim().length > 0) return 'response';
+    const c = d.querySelector('.content');
+    if (c && c.textContent.trim() && !/^Loading/.test(c.textContent.trim())) return 'other';
+    return false;
+  };
+  const t0 = performance.now();
+  let finished = false;
+  const finish = (kind) => {
+    if (finished) return;
+    finished = true;
+    obs.disconnect();
+    const tDom = performance.now();
+    requestAnimationFrame(() => done({ kind, domMs: tDom - t0, frameMs: performance.now() - t0 }));
+  };
+  const obs = new MutationObserver(() => { const k = ready(); if (k) finish(k); });
+  obs.observe(document.body, { childList: true, subtree: true, characterData: true });
+  row.querySelector('button.main').click();
+  const k = ready(); if (k) finish(k);
+  setTimeout(() => finish('timeout'), 10000);
+`;
+
+const COLLAPSE = `
+  const [id, done] = [arguments[0], arguments[arguments.length - 1]];
+  const row = document.querySelector('[data-testid=run-row][data-run-id="' + id + '"]');
+  row.querySelector('button.main').click();
+  const wait = () => document.querySelector('[data-testid=run-detail]') ? requestAnimationFrame(wait) : done(true);
+  wait();
+`;
+
+// In-page: scroll the timeline to its bottom, wait until aria-rowcount grows and new rows render.
+const NEXT_PAGE = `
+  const done = arguments[arguments.length - 1];
+  const tl = document.querySelector('[data-testid=timeline]');
+  const before = Number(tl.getAttribute('aria-rowcount'));
+  const lastId = () => { const r = tl.querySelectorAll('[data-testid=run-row]'); return r.length ? r[r.length - 1].dataset.runId : null; };
+  const t0 = performance.now();
+  let finished = false;
+  const check = () => {
+    if (finished) return;
+    const n = Number(tl.getAttribute('aria-rowcount'));
+    // Grown, and rows beyond the old end are in the DOM (the "Loading more" slot was replaced).
+    if (n > before && tl.querySelectorAll('[data-testid=run-row]').length > 0) {
+      finished = true;
+      const tDom = performance.now();
+      requestAnimationFrame(() => done({ before, after: n, domMs: tDom - t0, frameMs: performance.now() - t0 }));
+    } else if (performance.now() - t0 > 10000) {
+      finished = true;
+      done({ before, after: n, timeout: true });
+    } else requestAnimationFrame(check);
+  };
+  tl.scrollTop = tl.scrollHeight;
+  tl.dispatchEvent(new Event('scroll'));
+  check();
+`;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const stats = (xs) => ({ n: xs.length, median: median(xs), min: Math.min(...xs), max: Math.max(...xs), all: xs.map((x) => Math.round(x * 10) / 10) });
+
+const launches = [];
+const memAfterFirst = [];
+let clicks = [];
+let pages = [];
+let memAfterScroll = null;
+
+for (let i = 0; i < LAUNCHES; i++) {
+  const s = await session();
+  log(`launch ${i + 1}: first run row after ${s.launch.wallMs.toFixed(0)} ms (session ${s.launch.sessionMs.toFixed(0)} ms, in page ${s.launch.pageNavToRowMs.toFixed(0)} ms)`);
+  launches.push(s.launch);
+  await sleep(300);
+  memAfterFirst.push(memory(s.driverPid));
+  if (i === LAUNCHES - 1) {
+    // The interactions, on the last launch (the app has settled after a short pause).
+    await sleep(1000);
+    const ids = await s.driver.executeScript(
+      "return [...document.querySelectorAll('[data-testid=run-row][data-status=success]')].map((r) => r.dataset.runId);",
+    );
+    for (const id of ids.slice(0, CLICKS)) {
+      const r = await s.driver.executeAsyncScript(EXPAND, id);
+      clicks.push(r);
+      log(`expand ${id}: ${r.kind} in ${r.domMs.toFixed(1)} ms (next frame ${r.frameMs.toFixed(1)} ms)`);
+      await s.driver.executeAsyncScript(COLLAPSE, id);
+      await sleep(100);
+    }
+    for (let p = 0; p < PAGES; p++) {
+      const r = await s.driver.executeAsyncScript(NEXT_PAGE);
+      log(`next page: ${r.before} -> ${r.after} rows in ${r.domMs?.toFixed(1)} ms (next frame ${r.frameMs?.toFixed(1)} ms)${r.timeout ? " TIMEOUT" : ""}`);
+      pages.push(r);
+      await sleep(200);
+    }
+    await sleep(300);
+    memAfterScroll = memory(s.driverPid);
+  }
+  await s.close();
+}
+
+const ok = (xs) => xs.filter((x) => !x.timeout && x.kind !== "timeout");
+console.log(
+  JSON.stringify(
+    {
+      launch: {
+        wallMs: stats(launches.map((l) => l.wallMs)),
+        sessionMs: stats(launches.map((l) => l.sessionMs)),
+        pageNavToRowMs: stats(launches.map((l) => l.pageNavToRowMs)),
+        loadedRows: launches.map((l) => l.loadedRows),
+      },
+      expand: {
+        kinds: clicks.map((c) => c.kind),
+        domMs: stats(ok(clicks).map((c) => c.domMs)),
+        frameMs: stats(ok(clicks).map((c) => c.frameMs)),
+      },
+      nextPage: {
+        rows: pages.map((p) => `${p.before}->${p.after}`),
+        timeouts: pages.filter((p) => p.timeout).length,
+        domMs: stats(ok(pages).map((p) => p.domMs)),
+        frameMs: stats(ok(pages).map((p) => p.frameMs)),
+      },
+      memory: {
+        afterFirstPage: memAfterFirst,
+        afterScroll: memAfterScroll,
+      },
+    },
+    null,
+    1,
+  ),
+);
