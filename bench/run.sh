@@ -194,6 +194,9 @@ hf() {
     hyperfine --shell=none --style basic --runs "$runs" --warmup "$warmup" --output "$output" \
         --command-name "$name" --export-json "$RESULTS/$name.json" "${HF_EXTRA[@]}" "$command" >&2
     HF_EXTRA=()
+    # Load during the measurement: the 1-minute load average includes this benchmark's own process
+    # (about 1), so more than that means other work ran alongside.
+    note_load "$name/end"
 }
 HF_EXTRA=()
 
