@@ -3,10 +3,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use serde_json::Value;
+
+mod common;
+use common::Env;
 
 /// Serves `requests` answers: a streamed chat completion echoing the model, or the model list.
 fn server(requests: usize) -> String {
@@ -63,43 +64,6 @@ fn server(requests: usize) -> String {
         }
     });
     url
-}
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("cli.db")
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_promptline"))
-            .arg("--db")
-            .arg(self.db())
-            .env_remove("PROMPTLINE_DB")
-            .env("NO_COLOR", "1")
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
 }
 
 #[test]
