@@ -3,8 +3,8 @@
 // scroll to the next page, and the memory of the app and its WebKit processes.
 // Run by bench/app.sh; prints one JSON object on stdout (progress goes to stderr).
 //
-// Env: PROMPTLINE_APP (binary), APPBENCH_DB (database), APPBENCH_LAUNCHES (default 5),
-//      APPBENCH_CLICKS (default 10), APPBENCH_PAGES (default 5).
+// Env: PROMPTLINE_APP (binary), APPBENCH_DB (database), APPBENCH_LAUNCHES (default 7),
+//      APPBENCH_CLICKS (default 20), APPBENCH_PAGES (default 8).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -15,9 +15,9 @@ import { Builder } from "selenium-webdriver";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/release/promptline-app");
 const DB = process.env.APPBENCH_DB;
-const LAUNCHES = Number(process.env.APPBENCH_LAUNCHES ?? 5);
-const CLICKS = Number(process.env.APPBENCH_CLICKS ?? 10);
-const PAGES = Number(process.env.APPBENCH_PAGES ?? 5);
+const LAUNCHES = Number(process.env.APPBENCH_LAUNCHES ?? 7);
+const CLICKS = Number(process.env.APPBENCH_CLICKS ?? 20);
+const PAGES = Number(process.env.APPBENCH_PAGES ?? 8);
 if (!DB) throw new Error("APPBENCH_DB is not set");
 
 const log = (...a) => console.error("[app.mjs]", ...a);
@@ -208,6 +208,7 @@ const EXPAND = `
     if (c && c.textContent.trim() && !/^Loading/.test(c.textContent.trim())) return 'other';
     return false;
   };
+  window.__benchIpc = [];
   const t0 = performance.now();
   let finished = false;
   const finish = (kind) => {
@@ -215,7 +216,8 @@ const EXPAND = `
     finished = true;
     obs.disconnect();
     const tDom = performance.now();
-    requestAnimationFrame(() => done({ kind, domMs: tDom - t0, frameMs: performance.now() - t0 }));
+    requestAnimationFrame(() => done({ kind, domMs: tDom - t0, frameMs: performance.now() - t0,
+      ipcMs: window.__benchIpc.filter((c) => c.cmd === 'get_run').reduce((a, c) => a + c.ms, 0) }));
   };
   const obs = new MutationObserver(() => { const k = ready(); if (k) finish(k); });
   obs.observe(document.body, { childList: true, subtree: true, characterData: true });
@@ -238,6 +240,7 @@ const NEXT_PAGE = `
   const tl = document.querySelector('[data-testid=timeline]');
   const before = Number(tl.getAttribute('aria-rowcount'));
   const lastId = () => { const r = tl.querySelectorAll('[data-testid=run-row]'); return r.length ? r[r.length - 1].dataset.runId : null; };
+  window.__benchIpc = [];
   const t0 = performance.now();
   let finished = false;
   const check = () => {
@@ -247,7 +250,8 @@ const NEXT_PAGE = `
     if (n > before && tl.querySelectorAll('[data-testid=run-row]').length > 0) {
       finished = true;
       const tDom = performance.now();
-      requestAnimationFrame(() => done({ before, after: n, domMs: tDom - t0, frameMs: performance.now() - t0 }));
+      requestAnimationFrame(() => done({ before, after: n, domMs: tDom - t0, frameMs: performance.now() - t0,
+        ipcMs: window.__benchIpc.filter((c) => c.cmd === 'runs_page').reduce((a, c) => a + c.ms, 0) }));
     } else if (performance.now() - t0 > 10000) {
       finished = true;
       done({ before, after: n, timeout: true });
@@ -280,19 +284,34 @@ for (let i = 0; i < LAUNCHES; i++) {
   if (i === LAUNCHES - 1) {
     // The interactions, on the last launch (the app has settled after a short pause).
     await sleep(1000);
+    // Time each IPC call: on Linux the UI's invoke() goes through fetch("ipc://localhost/<command>")
+    // (window.__TAURI_INTERNALS__.invoke itself is read-only), so wrap fetch and record the time to
+    // the response: the Rust command, its query and serialization, and the IPC hop.
+    await s.driver.executeScript(`
+      const real = window.fetch.bind(window);
+      window.__benchIpc = [];
+      window.fetch = async (url, ...rest) => {
+        const t = performance.now();
+        try { return await real(url, ...rest); }
+        finally {
+          const m = String(url).match(/^ipc:\\/\\/localhost\\/([^?]+)/);
+          if (m) window.__benchIpc.push({ cmd: m[1], ms: performance.now() - t });
+        }
+      };
+    `);
     const ids = await s.driver.executeScript(
       "return [...document.querySelectorAll('[data-testid=run-row][data-status=success]')].map((r) => r.dataset.runId);",
     );
     for (const id of ids.slice(0, CLICKS)) {
       const r = await s.driver.executeAsyncScript(EXPAND, id);
       clicks.push(r);
-      log(`expand ${id}: ${r.kind} in ${r.domMs.toFixed(1)} ms (next frame ${r.frameMs.toFixed(1)} ms)`);
+      log(`expand ${id}: ${r.kind} in ${r.domMs.toFixed(1)} ms (next frame ${r.frameMs.toFixed(1)} ms, get_run IPC ${r.ipcMs.toFixed(1)} ms)`);
       await s.driver.executeAsyncScript(COLLAPSE, id);
       await sleep(100);
     }
     for (let p = 0; p < PAGES; p++) {
       const r = await s.driver.executeAsyncScript(NEXT_PAGE);
-      log(`next page: ${r.before} -> ${r.after} rows in ${r.domMs?.toFixed(1)} ms (next frame ${r.frameMs?.toFixed(1)} ms)${r.timeout ? " TIMEOUT" : ""}`);
+      log(`next page: ${r.before} -> ${r.after} rows in ${r.domMs?.toFixed(1)} ms (next frame ${r.frameMs?.toFixed(1)} ms, runs_page IPC ${r.ipcMs?.toFixed(1)} ms)${r.timeout ? " TIMEOUT" : ""}`);
       pages.push(r);
       await sleep(200);
     }
@@ -316,12 +335,14 @@ console.log(
         kinds: clicks.map((c) => c.kind),
         domMs: stats(ok(clicks).map((c) => c.domMs)),
         frameMs: stats(ok(clicks).map((c) => c.frameMs)),
+        ipcMs: stats(ok(clicks).map((c) => c.ipcMs)),
       },
       nextPage: {
         rows: pages.map((p) => `${p.before}->${p.after}`),
         timeouts: pages.filter((p) => p.timeout).length,
         domMs: stats(ok(pages).map((p) => p.domMs)),
         frameMs: stats(ok(pages).map((p) => p.frameMs)),
+        ipcMs: stats(ok(pages).map((p) => p.ipcMs)),
       },
       memory: {
         afterFirstPage: memAfterFirst,

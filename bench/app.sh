@@ -71,9 +71,9 @@ const sc = r.memory.afterScroll;
 const L = r.launch.wallMs, E = r.expand.frameMs, P = r.nextPage.frameMs;
 const why = {
   launch: L.median > 1000 ? " — includes WebDriver session setup and WebKit process start; see breakdown" : "",
-  expand: E.median > 50 ? " — detail fetched over IPC and markdown rendered on click" : "",
-  page: P.median > 50 ? " — next page query over IPC plus re-layout of the timeline" : "",
-  mem: peakApp + peakWk > 300 ? " — most of it is the WebKit web process (engine + JS heap), not the app" : "",
+  expand: E.median > 50 ? ` — get_run IPC is ${f(r.expand.ipcMs.median)} ms of it; the rest is in the webview (markdown render, layout, paint)` : "",
+  page: P.median > 50 ? ` — runs_page IPC (query + serialization + hop) is ${f(r.nextPage.ipcMs.median)} ms of it; the rest is in the webview (scroll handling, re-layout of all loaded rows, render, paint)` : "",
+  mem: peakApp + peakWk > 300 ? ` — app process ${f(peakApp)} MB + WebKit ${f(peakWk)} MB: a WebKitGTK web process alone (engine, JS heap, software rendering under Xvfb) is over the budget` : "",
 };
 const md = `# Desktop app at ${Number(process.env.RUNS).toLocaleString("en")} runs
 
@@ -87,8 +87,10 @@ through tauri-driver + WebKitWebDriver; see the script header for what it does).
 | ↳ in page: navigation start → first run row in DOM | ${f(r.launch.pageNavToRowMs.median)} ms | ${f(r.launch.pageNavToRowMs.min)} ms | ${f(r.launch.pageNavToRowMs.max)} ms | ${L.n} | | |
 | Click → expanded entry (response in DOM, next frame) | ${f(E.median)} ms | ${f(E.min)} ms | ${f(E.max)} ms | ${E.n} | 50 ms | ${verdict(E.median, 50)}${why.expand} |
 | ↳ response in DOM (before the frame) | ${f(r.expand.domMs.median)} ms | ${f(r.expand.domMs.min)} ms | ${f(r.expand.domMs.max)} ms | ${r.expand.domMs.n} | | |
+| ↳ get_run IPC (fetch to ipc://localhost/get_run until its response) | ${f(r.expand.ipcMs.median)} ms | ${f(r.expand.ipcMs.min)} ms | ${f(r.expand.ipcMs.max)} ms | ${r.expand.ipcMs.n} | | |
 | Scroll to bottom → next page rendered (next frame) | ${f(P.median)} ms | ${f(P.min)} ms | ${f(P.max)} ms | ${P.n} | 50 ms | ${verdict(P.median, 50)}${why.page} |
 | ↳ rows in DOM (before the frame) | ${f(r.nextPage.domMs.median)} ms | ${f(r.nextPage.domMs.min)} ms | ${f(r.nextPage.domMs.max)} ms | ${r.nextPage.domMs.n} | | |
+| ↳ runs_page IPC (fetch to ipc://localhost/runs_page until its response) | ${f(r.nextPage.ipcMs.median)} ms | ${f(r.nextPage.ipcMs.min)} ms | ${f(r.nextPage.ipcMs.max)} ms | ${r.nextPage.ipcMs.n} | | |
 | Peak RSS (VmHWM), app process + WebKit processes | ${f(peakApp + peakWk)} MB | | | | 300 MB | ${verdict(peakApp + peakWk, 300)}${why.mem} |
 | PSS (shared pages split), app + WebKit, largest snapshot | ${f(pssMax)} MB | ${f(Math.min(...pssAll))} MB | | ${pssAll.length} | 300 MB | ${verdict(pssMax, 300)} |
 
@@ -121,6 +123,10 @@ What each figure includes:
 - **Next page**: in the page: set the timeline'"'"'s \`scrollTop\` to its bottom, wait until its
   \`aria-rowcount\` (loaded runs) grows (keyset page of 200 over IPC) and rows are rendered, then
   one frame. Row counts: ${r.nextPage.rows.join(", ")}${r.nextPage.timeouts ? `; ${r.nextPage.timeouts} timed out` : ""}.
+- **IPC sub-rows**: during the interactions the page'"'"'s \`fetch\` is wrapped (on Linux the UI'"'"'s
+  \`invoke()\` goes through \`fetch("ipc://localhost/<command>")\`) and the time to each command'"'"'s
+  response is recorded: the Rust command, its SQLite query, serialization and the IPC hop. The
+  rest of an interaction'"'"'s time is spent in the webview.
 - **Memory**: app = the \`promptline-app\` process; WebKit = WebKitWebProcess +
   WebKitNetworkProcess (+ GPU if any) children (WebKitWebDriver, the test driver, is left out). Under Xvfb there is no GPU: rendering is software.
 
