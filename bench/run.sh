@@ -5,7 +5,7 @@
 #   bash bench/run.sh                  # 100,000 runs: Promptline vs llm vs sqlite3 -> bench/RESULTS.md
 #   bash bench/run.sh --n 20000        # another size
 #   bash bench/run.sh --scale          # Promptline (and sqlite3) at 10k, 100k and 1M runs
-#   bash bench/run.sh --quick          # fewer repetitions: checks the harness, not for publishing
+#   bash bench/run.sh --quick          # fewer repetitions, report in bench/data/RESULTS-quick.md
 #
 # Data is generated with ../shared/datagen and cached in bench/data/ (gitignored), as are the work
 # databases and hyperfine's JSON. Needs: python3, cargo; installs llm 0.36 into bench/.venv and
@@ -536,19 +536,22 @@ main() {
     mkdir -p "$DATA"
     ensure_debian_tools
     build_promptline
+    # A quick run checks the harness; its figures go to bench/data, never into RESULTS.md.
+    local report=$BENCH/RESULTS.md
+    ((QUICK)) && report=$DATA/RESULTS-quick.md
     if ((SCALE)); then
         local n dirs=()
         for n in "${SCALE_SIZES[@]}"; do
             bench_size "$n" 0
             dirs+=("$DATA/results-$n-scale")
         done
-        python3 "$BENCH/report.py" scale "$BENCH/RESULTS.md" "${dirs[@]}"
+        python3 "$BENCH/report.py" scale "$report" "${dirs[@]}"
     else
         ensure_llm
         bench_size "$N" 1
-        python3 "$BENCH/report.py" main "$BENCH/RESULTS.md" "$DATA/results-$N"
+        python3 "$BENCH/report.py" main "$report" "$DATA/results-$N"
     fi
-    log "wrote bench/RESULTS.md"
+    log "wrote ${report#"$REPO"/}"
 }
 
 main "$@"
