@@ -6,7 +6,7 @@ CARGO ?= cargo
 # features, so nothing is compiled twice.
 APP_FEATURES := --features custom-protocol
 
-.PHONY: run test setup setup-test app ui fmt fmt-check lint test-rust test-ui e2e demo bench
+.PHONY: run test setup setup-test app ui fmt fmt-check lint test-rust test-ui e2e demo bench bench-scale
 
 ## Install everything, build, and start the desktop app on the embedded defaults.
 run: setup app
@@ -54,3 +54,7 @@ demo:
 ## Side-by-side benchmarks against the llm CLI and sqlite3 (see bench/RESULTS.md).
 bench:
 	bash bench/run.sh
+
+## The same from 10,000 to 1,000,000 runs (needs about 23 GB of disk).
+bench-scale:
+	bash bench/run.sh --scale
