@@ -105,7 +105,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         println!("{}", db_path.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let store = Store::open(&db_path).await?;
+    // One connection: a command's queries run one after another, and each extra connection would
+    // load the schema again.
+    let store = Store::open_with_connections(&db_path, 1).await?;
     let code = match cli.command {
         Command::Prompt(command) => commands::prompt::execute(&store, command).await?,
         Command::Run(args) => commands::run::execute(&store, args).await?,

@@ -56,6 +56,12 @@ impl Store {
     /// and `synchronous = FULL`, so a run reported as recorded survives a crash of the process or
     /// of the machine.
     pub async fn open(path: &Path) -> Result<Self> {
+        Self::open_with_connections(path, 4).await
+    }
+
+    /// [`Store::open`] with a pool of at most `max_connections`. A short-lived command that runs
+    /// one query after another does best with 1: every further connection costs a schema load.
+    pub async fn open_with_connections(path: &Path, max_connections: u32) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 Error::invalid(format!(
@@ -74,7 +80,7 @@ impl Store {
             .pragma("temp_store", "memory")
             .pragma("cache_size", CACHE_SIZE);
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(max_connections.max(1))
             .connect_with(options)
             .await
             .map_err(|e| {

@@ -195,6 +195,8 @@ impl Store {
         sqlx::query(&format!("PRAGMA cache_size = {CACHE_SIZE}"))
             .execute(&mut *conn)
             .await?;
+        // Back to the pool before anything else asks it for one (a pool may hold a single one).
+        drop(conn);
         let report = result?;
         if report.runs_added > 0 {
             self.optimize().await?;
