@@ -274,3 +274,60 @@ async fn assert_new_runs_are_searchable(store: &Store) {
     };
     assert_eq!(store.count_runs(&filter).await.unwrap(), 1);
 }
+
+/// Imports are written in batches of many runs a statement; a file that overlaps what is already
+/// there, repeats a run inside one batch and spans several batches must still add each run once,
+/// with its texts, its prompt and its prompt's run count.
+#[tokio::test]
+async fn an_overlapping_import_adds_each_new_run_once_across_batches() {
+    let (store, dir) = file_store().await;
+    let path = generate_runs(350, dir.path());
+    let lines: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let first_part = lines[..120].join("\n");
+    let first = store
+        .import_jsonl("first.jsonl", IoCursor::new(first_part), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!((first.runs_added, first.runs_skipped), (120, 0));
+
+    // Line 150 again right after itself: the copy lands in the same batch as the original.
+    let mut again = lines.clone();
+    again.insert(150, lines[149].clone());
+    let second = store
+        .import_jsonl("all.jsonl", IoCursor::new(again.join("\n")), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!((second.runs_added, second.runs_skipped), (230, 121));
+
+    let distinct_prompts: std::collections::HashSet<String> = lines
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["prompt_id"].to_string())
+        .collect();
+    assert_eq!(
+        first.prompts_added + second.prompts_added,
+        distinct_prompts.len() as u64
+    );
+    assert_eq!(count(&store, RunFilter::default()).await, 350);
+
+    let prompts = store.list_prompts(None, 1000).await.unwrap();
+    assert_eq!(prompts.len(), distinct_prompts.len());
+    assert_eq!(prompts.iter().map(|p| p.run_count).sum::<i64>(), 350);
+
+    for line in [&lines[0], &lines[149], &lines[349]] {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        let run = store
+            .run(&promptline_core::RunId(
+                value["id"].as_str().unwrap().into(),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(run.prompt_text, value["prompt_text"].as_str().unwrap());
+        assert_eq!(run.response, value["response"].as_str().unwrap_or(""));
+    }
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    assert_new_runs_are_searchable(&store).await;
+}

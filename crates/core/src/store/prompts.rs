@@ -1,6 +1,5 @@
 //! The `prompts` table: saved, named templates.
 
-use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 use crate::domain::{
@@ -70,33 +69,6 @@ fn checked_name(name: &str) -> Result<&str> {
         return Err(Error::invalid("a prompt needs a name: pass --name NAME"));
     }
     Ok(name)
-}
-
-/// Inserts a prompt with a known id unless one exists (used by imports).
-pub(crate) async fn insert_if_missing<'e, E>(
-    executor: E,
-    id: &PromptId,
-    name: &str,
-    template: &str,
-    created_at: DateTime<Utc>,
-) -> Result<bool>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
-{
-    let at = to_micros(created_at);
-    let done = sqlx::query(
-        "INSERT INTO prompts (id, name, template, default_model, created_at, updated_at, active_at) \
-         VALUES (?, ?, ?, NULL, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(id.as_str())
-    .bind(name)
-    .bind(template)
-    .bind(at)
-    .bind(at)
-    .bind(at)
-    .execute(executor)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 impl Store {

@@ -127,11 +127,7 @@ pub fn preview_of(response: &str, error_message: Option<&str>) -> String {
 
 /// Inserts a run and its texts unless a run with the same id exists; returns whether it was
 /// inserted. Call inside a transaction so the two rows land together.
-pub(crate) async fn insert_with(
-    conn: &mut SqliteConnection,
-    run: &NewRun,
-    preview: &str,
-) -> Result<bool> {
+async fn insert_with(conn: &mut SqliteConnection, run: &NewRun, preview: &str) -> Result<bool> {
     let seq: Option<i64> = sqlx::query_scalar(INSERT_SQL)
         .bind(run.id.as_str())
         .bind(run.prompt_id.as_ref().map(PromptId::as_str))
@@ -162,7 +158,7 @@ pub(crate) async fn insert_with(
     Ok(true)
 }
 
-fn json_object_text(value: &serde_json::Value) -> Result<String> {
+pub(crate) fn json_object_text(value: &serde_json::Value) -> Result<String> {
     match value {
         serde_json::Value::Null => Ok("{}".into()),
         other => Ok(serde_json::to_string(other)?),
