@@ -38,7 +38,7 @@ FLAT_ROUNDS=100
 # The columns Promptline's list queries read (crates/core/src/store/runs.rs, SUMMARY_COLUMNS).
 SUMMARY_COLUMNS="r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
 r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars"
-NEWEST_FIRST="ORDER BY r.created_at DESC, r.id DESC"
+NEWEST_FIRST="ORDER BY r.seq DESC"
 PAGE_SIZE=50
 DEEP_PAGE=1000
 
@@ -224,20 +224,12 @@ page_sql() {
     echo "SELECT $SUMMARY_COLUMNS FROM runs r $where $NEWEST_FIRST LIMIT $((PAGE_SIZE + 1));"
 }
 
-# The FTS condition Promptline builds for a one-word search (store/search.rs: a quoted prefix), in
-# the form the store picks (store/runs.rs, search_plan): with MANY_HITS or more hits it walks the time
-# index newest first (a unary `+` keeps SQLite from driving the query by the hits); with fewer it
-# looks each hit up.
-search_where() {
-    local db=$1 word=$2 match many hits
-    match="'\"$word\"*'"
-    many=$(sed -n 's/^const MANY_HITS: i64 = \([0-9_]*\);.*/\1/p' "$REPO/crates/core/src/store/runs.rs" | tr -d _)
-    hits=$(sqlite3 "$db" "SELECT count(*) FROM (SELECT 1 FROM runs_fts WHERE runs_fts MATCH $match LIMIT ${many:-500})")
-    if [[ -n $many ]] && ((hits >= many)); then
-        echo "WHERE +r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH $match)"
-    else
-        echo "WHERE r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH $match)"
-    fi
+# The search Promptline runs for a one-word query (store/search.rs: a quoted prefix; store/filter.rs:
+# driven by the search index, whose rowids are the time keys, newest first).
+search_sql() {
+    local word=$1
+    echo "SELECT $SUMMARY_COLUMNS FROM runs_fts f JOIN runs r ON r.seq = f.rowid \
+WHERE f.runs_fts MATCH '\"$word\"*' ORDER BY f.rowid DESC LIMIT $((PAGE_SIZE + 1));"
 }
 
 rfc3339_sql() {
@@ -297,8 +289,6 @@ bench_queries() {
         [newest50]=""
         [model50]="WHERE r.model = '$MODEL'"
         [errors50]="WHERE r.status = 'error'"
-        [search_pelican]=$(search_where "$db" pelican)
-        [search_typescript]=$(search_where "$db" typescript)
     )
     local -A pl_args=(
         [newest50]=""
@@ -317,7 +307,12 @@ bench_queries() {
     for op in newest50 model50 errors50 search_pelican search_typescript; do
         # shellcheck disable=SC2086 # the argument strings above are word lists
         hf "$op.pl" "$QUERY_RUNS" "$QUERY_WARMUP" pipe "$PL" --db "$db" history -n "$PAGE_SIZE" --json ${pl_args[$op]}
-        hf "$op.sql" "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $(sql_file "$op" "$(page_sql "${where[$op]}")")"
+        local sql
+        case $op in
+            search_*) sql=$(search_sql "${op#search_}") ;;
+            *) sql=$(page_sql "${where[$op]}") ;;
+        esac
+        hf "$op.sql" "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $(sql_file "$op" "$sql")"
         if ((with_llm)) && [[ -v llm_args[$op] ]]; then
             # shellcheck disable=SC2086
             hf "$op.llm" "$LLM_RUNS" "$LLM_WARMUP" pipe env LLM_USER_PATH="$DATA/llm-home" \
@@ -358,9 +353,9 @@ bench_pages() {
     done
     # The same deep page in plain SQL: the keyset condition on the last row of page $deepest - 1.
     local offset=$(((deepest - 1) * PAGE_SIZE - 1)) last
-    last=$(sqlite3 "$db" "SELECT created_at || ',''' || id || '''' FROM runs r $NEWEST_FIRST LIMIT 1 OFFSET $offset")
+    last=$(sqlite3 "$db" "SELECT seq FROM runs r $NEWEST_FIRST LIMIT 1 OFFSET $offset")
     hf page_deep.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" \
-        ".read $(sql_file page_deep "$(page_sql "WHERE (r.created_at, r.id) < ($last)")")"
+        ".read $(sql_file page_deep "$(page_sql "WHERE r.seq < $last")")"
     hf page1.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $(sql_file page1 "$(page_sql "")")"
     interleave_pages "$db" "${cursor_for[$deepest]}"
 }
@@ -448,14 +443,18 @@ set -e
 for ((i = 1; i <= $RECORD_COUNT; i++)); do
     sqlite3 "$rec" "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
         PRAGMA busy_timeout = 10000;
-        INSERT INTO runs (id, created_at, model, provider, status, tokens_used, input_tokens,
+        BEGIN IMMEDIATE;
+        INSERT INTO runs (seq, id, created_at, model, provider, status, tokens_used, input_tokens,
             output_tokens, execution_time_ms, ttft_ms, stop_reason, response_chars, preview)
-        VALUES (lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER),
-            'echo', 'echo', 'success', 20, 10, 10, 0, 0, 'stop', 41,
-            'Benchmark run \$i: say hello');
+        SELECT coalesce((SELECT max(seq) + 1 FROM runs WHERE seq >= us * 1024 AND seq < us * 1024 + 1024),
+                        us * 1024),
+            lower(hex(randomblob(16))), us, 'echo', 'echo', 'success', 20, 10, 10, 0, 0, 'stop', 41,
+            'Benchmark run \$i: say hello'
+        FROM (SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER) AS us);
         INSERT INTO run_texts (seq, prompt_text, response)
         VALUES (last_insert_rowid(), 'Benchmark run \$i: say hello',
-            'Benchmark run \$i: say hello');" >/dev/null
+            'Benchmark run \$i: say hello');
+        COMMIT;" >/dev/null
 done
 EOF
     hf record.pl "$RECORD_RUNS" 0 pipe bash "$WORK/record-pl.sh"

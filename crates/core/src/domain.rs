@@ -292,18 +292,19 @@ pub struct RunFilter {
     pub query: Option<String>,
 }
 
-/// Where a page of runs starts: just after the run with this time and id, going back in time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a page of runs starts: just before this place in the history, going back in time.
+///
+/// Opaque to callers: pass back the `next_cursor` a page gave. It holds the store's time key of the
+/// last run on that page (its time in microseconds and a slot for runs of the same microsecond).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
-    /// `created_at` of the last run on the previous page, in microseconds.
-    pub created_at_us: i64,
-    /// Id of the last run on the previous page (breaks ties between equal times).
-    pub id: RunId,
+    /// The time key of the last run on the previous page.
+    pub key: i64,
 }
 
 impl fmt::Display for Cursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.created_at_us, self.id)
+        write!(f, "k{}", self.key)
     }
 }
 
@@ -311,20 +312,14 @@ impl FromStr for Cursor {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || {
-            Error::invalid(format!(
-                "`{s}` is not a cursor: pass the `next_cursor` value a previous page gave"
-            ))
-        };
-        let (time, id) = s.split_once(':').ok_or_else(bad)?;
-        let created_at_us = time.parse().map_err(|_| bad())?;
-        if id.is_empty() {
-            return Err(bad());
-        }
-        Ok(Self {
-            created_at_us,
-            id: RunId(id.to_owned()),
-        })
+        s.strip_prefix('k')
+            .and_then(|key| key.parse().ok())
+            .map(|key| Self { key })
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "`{s}` is not a cursor: pass the `next_cursor` value a previous page gave"
+                ))
+            })
     }
 }
 
@@ -375,13 +370,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursor_round_trips_ids_with_colons() {
+    fn cursor_round_trips_and_rejects_other_text() {
         let cursor = Cursor {
-            created_at_us: 1_700_000_000_123_456,
-            id: RunId("a:b".into()),
+            key: 1_700_000_000_123_456 * 1024 + 3,
         };
         let parsed: Cursor = cursor.to_string().parse().unwrap();
         assert_eq!(parsed, cursor);
+        for bad in ["", "k", "12", "kx1", "1700000000:abc"] {
+            assert_eq!(bad.parse::<Cursor>().unwrap_err().code(), "invalid_input");
+        }
     }
 
     #[test]

@@ -95,7 +95,8 @@ async fn prompt_lifecycle_and_cascade_delete_removes_runs_and_search_rows() {
 #[tokio::test]
 async fn keyset_pages_cover_every_run_once_newest_first() {
     let store = Store::open_in_memory().await.unwrap();
-    // Pairs of runs share a timestamp, so the id must break ties.
+    // Pairs of runs share a timestamp: among equals the one recorded later comes first (here that
+    // is also the larger id).
     for i in 0..45 {
         let status = if i % 3 == 0 {
             RunStatus::Error
@@ -130,7 +131,7 @@ async fn keyset_pages_cover_every_run_once_newest_first() {
     );
     let mut sorted = seen.clone();
     sorted.sort_by(|a, b| b.cmp(a));
-    assert_eq!(seen, sorted, "newest first, ties broken by id");
+    assert_eq!(seen, sorted, "newest first, ties in recording order");
 
     let errors_of_a = RunFilter {
         models: vec!["a".into()],

@@ -1,29 +1,69 @@
-//! Turns a [`RunFilter`] (and a cursor) into SQL conditions on `runs AS r`.
+//! Turns a [`RunFilter`] (and a cursor) into the `FROM` and `WHERE` of a query over `runs AS r`.
 
 use sqlx::{QueryBuilder, Sqlite};
 
 use crate::domain::{to_micros, Cursor, RunFilter};
-use crate::store::search;
+use crate::store::{search, time_key};
 
-/// How a search condition is evaluated.
+/// Which tables beside `runs r` a query reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SearchPlan {
-    /// Look up each hit by key: best when the words are rare.
-    ByHits,
-    /// Walk a time-ordered index newest first and test each run against the hits, stopping at the
-    /// page size: best when the words are common, where looking up every hit would cost far more.
-    WalkTime,
+pub(crate) enum Texts {
+    /// Only the short columns of `runs`.
+    Without,
+    /// Also the prompt text and response, as `run_texts t`.
+    With,
 }
 
-/// Appends ` WHERE ...` for the filter and cursor to `query`; appends nothing when neither filters.
-/// Returns false when the filter can match nothing (a search with no searchable words).
-pub(crate) fn push_where(
+/// A filter turned into SQL: whether it searches (which decides the order clause) and whether it
+/// can match anything at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Compiled {
+    searching: bool,
+    /// False when the filter can match nothing (a search with no searchable words).
+    pub matches_any: bool,
+}
+
+impl Compiled {
+    /// ` ORDER BY ...` for newest first.
+    ///
+    /// A search is driven by the search index, whose hits come in rowid (`seq`, time) order: read
+    /// newest first, a page stops after its last row instead of collecting and sorting every hit.
+    pub fn newest_first(self) -> &'static str {
+        if self.searching {
+            " ORDER BY f.rowid DESC"
+        } else {
+            " ORDER BY r.seq DESC"
+        }
+    }
+}
+
+/// Appends ` FROM ... WHERE ...` for the filter and cursor to `query`.
+pub(crate) fn push_from_where(
     query: &mut QueryBuilder<'_, Sqlite>,
     filter: &RunFilter,
     cursor: Option<&Cursor>,
-    plan: SearchPlan,
-) -> bool {
+    texts: Texts,
+) -> Compiled {
+    let search = filter.query.as_deref().filter(|q| !q.trim().is_empty());
+    let fts = search.and_then(search::fts_query);
+    let compiled = Compiled {
+        searching: fts.is_some(),
+        matches_any: search.is_none() || fts.is_some(),
+    };
+    query.push(if fts.is_some() {
+        " FROM runs_fts f JOIN runs r ON r.seq = f.rowid"
+    } else {
+        " FROM runs r"
+    });
+    if texts == Texts::With {
+        query.push(" JOIN run_texts t ON t.seq = r.seq");
+    }
+    // The time key of a run: in a search, the index's rowid, so that it can seek to the range.
+    let key = if fts.is_some() { "f.rowid" } else { "r.seq" };
     let mut clauses = Clauses { query, any: false };
+    if let Some(fts) = fts {
+        clauses.next().push("f.runs_fts MATCH ").push_bind(fts);
+    }
     if let Some(prompt_id) = &filter.prompt_id {
         clauses
             .next()
@@ -36,49 +76,26 @@ pub(crate) fn push_where(
         "r.status",
         filter.statuses.iter().map(|s| s.as_str().to_owned()),
     );
+    // Times become key ranges (`seq >> 10` is the time): ranges on the rowid that both the table
+    // and the search index can seek to.
     if let Some(since) = filter.since {
         clauses
             .next()
-            .push("r.created_at >= ")
-            .push_bind(to_micros(since));
+            .push(key)
+            .push(" >= ")
+            .push_bind(time_key::first_key_saturating(to_micros(since)));
     }
     if let Some(until) = filter.until {
         clauses
             .next()
-            .push("r.created_at < ")
-            .push_bind(to_micros(until));
-    }
-    let mut searchable = true;
-    if let Some(text) = filter.query.as_deref().filter(|q| !q.trim().is_empty()) {
-        match search::fts_query(text) {
-            Some(fts) => {
-                clauses
-                    .next()
-                    .push(match plan {
-                        // The unary `+` keeps SQLite from driving the query by this condition.
-                        SearchPlan::WalkTime => {
-                            "+r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH "
-                        }
-                        SearchPlan::ByHits => {
-                            "r.seq IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH "
-                        }
-                    })
-                    .push_bind(fts)
-                    .push(")");
-            }
-            None => searchable = false,
-        }
+            .push(key)
+            .push(" < ")
+            .push_bind(time_key::first_key_saturating(to_micros(until)));
     }
     if let Some(cursor) = cursor {
-        clauses
-            .next()
-            .push("(r.created_at, r.id) < (")
-            .push_bind(cursor.created_at_us)
-            .push(", ")
-            .push_bind(cursor.id.0.clone())
-            .push(")");
+        clauses.next().push(key).push(" < ").push_bind(cursor.key);
     }
-    searchable
+    compiled
 }
 
 struct Clauses<'q, 'a> {

@@ -8,20 +8,22 @@ use crate::domain::{
     RunSummary,
 };
 use crate::error::{Error, Result};
-use crate::store::filter::{self, SearchPlan};
-use crate::store::{search, Store};
+use crate::store::filter::{self, Texts};
+use crate::store::time_key::{self, KeyAllocator};
+use crate::store::Store;
 
 /// Most runs one page may hold.
 pub const MAX_PAGE_SIZE: i64 = 1000;
-
-/// From this many search hits on, a page walks the history instead of looking up every hit.
-const MANY_HITS: i64 = 500;
 
 /// How many characters of the response (or error) the list preview keeps.
 pub const PREVIEW_CHARS: usize = 160;
 
 const SUMMARY_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars";
+
+/// [`SUMMARY_COLUMNS`] as named by a subquery that selected them.
+const PAGE_JSON_COLUMNS: &str = "id, prompt_id, created_at, model, provider, status, tokens_used, \
+     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars";
 
 const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
@@ -30,15 +32,17 @@ const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider
 /// `runs r` with its texts, for queries that read a run in full.
 const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
 
-const INSERT_SQL: &str = "INSERT INTO runs (id, prompt_id, created_at, model, provider, status, tokens_used, \
+const INSERT_SQL: &str = "INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, tokens_used, \
      input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, params, variables, \
      response_chars, preview) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq";
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
 
 const INSERT_TEXTS_SQL: &str =
     "INSERT INTO run_texts (seq, prompt_text, response) VALUES (?, ?, ?)";
 
-#[derive(FromRow)]
+/// The summary columns of a run; also read as one element of a page's JSON array (a sequence
+/// in the order of [`SUMMARY_COLUMNS`]).
+#[derive(FromRow, serde::Deserialize)]
 struct SummaryRow {
     id: String,
     prompt_id: Option<String>,
@@ -76,6 +80,11 @@ impl SummaryRow {
         })
     }
 }
+
+/// One element of a page's JSON array: the time key (for the next page's cursor), then the
+/// summary columns.
+#[derive(serde::Deserialize)]
+struct KeyedSummaryRow(i64, SummaryRow);
 
 #[derive(FromRow)]
 struct FullRow {
@@ -125,13 +134,21 @@ pub fn preview_of(response: &str, error_message: Option<&str>) -> String {
     preview
 }
 
-/// Inserts a run and its texts unless a run with the same id exists; returns whether it was
-/// inserted. Call inside a transaction so the two rows land together.
-async fn insert_with(conn: &mut SqliteConnection, run: &NewRun, preview: &str) -> Result<bool> {
-    let seq: Option<i64> = sqlx::query_scalar(INSERT_SQL)
+/// Inserts a run and its texts unless a run with the same id exists; returns its time key, or
+/// `None` when the id was taken. Call inside a write transaction so the two rows land together.
+async fn insert_with(
+    conn: &mut SqliteConnection,
+    run: &NewRun,
+    preview: &str,
+) -> Result<Option<i64>> {
+    let key = KeyAllocator::default()
+        .allocate(&mut *conn, to_micros(run.created_at))
+        .await?;
+    let done = sqlx::query(INSERT_SQL)
+        .bind(key)
         .bind(run.id.as_str())
         .bind(run.prompt_id.as_ref().map(PromptId::as_str))
-        .bind(to_micros(run.created_at))
+        .bind(time_key::micros_of(key))
         .bind(&run.model)
         .bind(&run.provider)
         .bind(run.status.as_str())
@@ -146,16 +163,18 @@ async fn insert_with(conn: &mut SqliteConnection, run: &NewRun, preview: &str) -
         .bind(json_object_text(&run.variables)?)
         .bind(run.response.chars().count() as i64)
         .bind(preview)
-        .fetch_optional(&mut *conn)
+        .execute(&mut *conn)
         .await?;
-    let Some(seq) = seq else { return Ok(false) };
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
     sqlx::query(INSERT_TEXTS_SQL)
-        .bind(seq)
+        .bind(key)
         .bind(&run.prompt_text)
         .bind(&run.response)
         .execute(&mut *conn)
         .await?;
-    Ok(true)
+    Ok(Some(key))
 }
 
 pub(crate) fn json_object_text(value: &serde_json::Value) -> Result<String> {
@@ -170,19 +189,21 @@ impl Store {
     /// run with its id already exists.
     pub async fn insert_run(&self, run: &NewRun) -> Result<Run> {
         let preview = preview_of(&run.response, run.error_message.as_deref());
-        let mut tx = self.pool().begin().await?;
-        if !insert_with(&mut tx, run, &preview).await? {
+        // IMMEDIATE: the write lock from the start, so the key found free stays free until the
+        // insert (a deferred transaction could also fail to upgrade its read to a write).
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let Some(key) = insert_with(&mut tx, run, &preview).await? else {
             return Err(Error::invalid(format!(
                 "a run with id `{}` already exists",
                 run.id
             )));
-        }
+        };
         tx.commit().await?;
         Ok(Run {
             summary: RunSummary {
                 id: run.id.clone(),
                 prompt_id: run.prompt_id.clone(),
-                created_at: run.created_at,
+                created_at: from_micros(time_key::micros_of(key)),
                 model: run.model.clone(),
                 provider: run.provider.clone(),
                 status: run.status,
@@ -224,7 +245,7 @@ impl Store {
 
     /// A page of runs matching `filter`, newest first, starting after `cursor`.
     ///
-    /// Keyset pagination on `(created_at, id)`: a page deep in the history costs what the first one
+    /// Keyset pagination on the time key: a page deep in the history costs what the first one
     /// does. Reads no large text columns.
     pub async fn runs_page(
         &self,
@@ -233,60 +254,42 @@ impl Store {
         limit: i64,
     ) -> Result<Page<RunSummary>> {
         let limit = limit.clamp(1, MAX_PAGE_SIZE);
-        let plan = self.search_plan(filter).await?;
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM runs r"));
-        if !filter::push_where(&mut query, filter, cursor, plan) {
+        // The page comes back as one JSON array in one row: sqlx hands rows over one at a time
+        // from its database thread, and a wake-up per row cost more than the query itself.
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT json_group_array(json_array(seq, json_array({PAGE_JSON_COLUMNS})) ORDER BY seq DESC) \
+             FROM (SELECT r.seq, {SUMMARY_COLUMNS}"
+        ));
+        let compiled = filter::push_from_where(&mut query, filter, cursor, Texts::Without);
+        if !compiled.matches_any {
             return Ok(Page {
                 items: Vec::new(),
                 next_cursor: None,
             });
         }
         query
-            .push(" ORDER BY r.created_at DESC, r.id DESC LIMIT ")
-            .push_bind(limit + 1);
-        let rows: Vec<SummaryRow> = query.build_query_as().fetch_all(self.pool()).await?;
-        let mut items = rows
+            .push(compiled.newest_first())
+            .push(" LIMIT ")
+            .push_bind(limit + 1)
+            .push(")");
+        let (json,): (String,) = query.build_query_as().fetch_one(self.pool()).await?;
+        let rows: Vec<KeyedSummaryRow> = serde_json::from_str(&json)?;
+        let more = rows.len() as i64 > limit;
+        let next_cursor = more.then(|| Cursor {
+            key: rows[limit as usize - 1].0,
+        });
+        let items = rows
             .into_iter()
-            .map(SummaryRow::into_summary)
+            .take(limit as usize)
+            .map(|row| row.1.into_summary())
             .collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|last| Cursor {
-                created_at_us: to_micros(last.created_at),
-                id: last.id.clone(),
-            })
-        } else {
-            None
-        };
         Ok(Page { items, next_cursor })
-    }
-
-    /// Picks how to evaluate the filter's search: by looking up each hit when there are few, by
-    /// walking the history newest first when there are many. Counting stops at the threshold, so
-    /// deciding costs little either way.
-    async fn search_plan(&self, filter: &RunFilter) -> Result<SearchPlan> {
-        let Some(fts) = filter.query.as_deref().and_then(search::fts_query) else {
-            return Ok(SearchPlan::ByHits);
-        };
-        let (hits,): (i64,) = sqlx::query_as(
-            "SELECT count(*) FROM (SELECT 1 FROM runs_fts WHERE runs_fts MATCH ? LIMIT ?)",
-        )
-        .bind(fts)
-        .bind(MANY_HITS)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(if hits >= MANY_HITS {
-            SearchPlan::WalkTime
-        } else {
-            SearchPlan::ByHits
-        })
     }
 
     /// How many runs match `filter`.
     pub async fn count_runs(&self, filter: &RunFilter) -> Result<i64> {
-        let mut query = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM runs r");
-        if !filter::push_where(&mut query, filter, None, SearchPlan::ByHits) {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT count(*)");
+        if !filter::push_from_where(&mut query, filter, None, Texts::Without).matches_any {
             return Ok(0);
         }
         let (count,): (i64,) = query.build_query_as().fetch_one(self.pool()).await?;
@@ -300,12 +303,12 @@ impl Store {
         let pool = self.pool().clone();
         let filter = filter.clone();
         tokio::spawn(async move {
-            let mut query =
-                QueryBuilder::<Sqlite>::new(format!("SELECT {FULL_COLUMNS} {FULL_FROM}"));
-            if !filter::push_where(&mut query, &filter, None, SearchPlan::ByHits) {
+            let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {FULL_COLUMNS}"));
+            let compiled = filter::push_from_where(&mut query, &filter, None, Texts::With);
+            if !compiled.matches_any {
                 return;
             }
-            query.push(" ORDER BY r.created_at DESC, r.id DESC");
+            query.push(compiled.newest_first());
             let mut rows = query.build_query_as::<FullRow>().fetch(&pool);
             while let Some(row) = rows.next().await {
                 let item = row.map_err(Error::from).and_then(FullRow::into_run);
@@ -338,9 +341,8 @@ impl Store {
 
     /// Deletes every run matching `filter` (bulk delete); returns how many.
     pub async fn delete_matching_runs(&self, filter: &RunFilter) -> Result<u64> {
-        let mut query =
-            QueryBuilder::<Sqlite>::new("DELETE FROM runs WHERE seq IN (SELECT r.seq FROM runs r");
-        if !filter::push_where(&mut query, filter, None, SearchPlan::ByHits) {
+        let mut query = QueryBuilder::<Sqlite>::new("DELETE FROM runs WHERE seq IN (SELECT r.seq");
+        if !filter::push_from_where(&mut query, filter, None, Texts::Without).matches_any {
             return Ok(0);
         }
         query.push(")");

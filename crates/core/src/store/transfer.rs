@@ -1,6 +1,6 @@
 //! Moving history in and out: JSONL import, and streamed JSONL, JSON and CSV export.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -10,6 +10,7 @@ use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::{to_micros, NewRun, PromptId, Run, RunFilter, RunId, RunStatus};
 use crate::error::{Error, Result};
+use crate::store::time_key::{self, KeyAllocator};
 use crate::store::{prompts, runs, Store, CACHE_SIZE};
 
 /// The trigger that indexes new run texts for search (see the init migration).
@@ -43,8 +44,8 @@ impl std::str::FromStr for ExportFormat {
 }
 
 /// Most runs one import statement carries. Each statement is a hop to the database thread, and a
-/// run costs three otherwise (its prompt, its row, its texts); at 100 a run the hops vanish in the
-/// profile while the statement stays far below SQLite's limit of bound values.
+/// run would cost several (its prompt, its time key, its row, its texts); at 100 runs a statement
+/// the hops vanish in the profile while a statement stays far below SQLite's limit of bound values.
 const IMPORT_BATCH_RUNS: usize = 100;
 
 /// Text bytes after which an import batch is written early, so a file of very long responses
@@ -107,6 +108,7 @@ impl ImportLine {
             return Err("`id` is empty".into());
         }
         let status: RunStatus = self.status.parse().map_err(|e: Error| e.to_string())?;
+        time_key::first_key(to_micros(self.created_at)).map_err(|e| e.to_string())?;
         for (name, value) in [
             ("tokens_used", self.tokens_used),
             ("input_tokens", self.input_tokens),
@@ -228,9 +230,13 @@ async fn import_in_transaction(
 ) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut known_prompts: HashSet<String> = HashSet::new();
-    let mut tx = conn.begin().await?;
-    let (last_seq,): (i64,) = sqlx::query_as("SELECT coalesce(max(seq), 0) FROM runs")
-        .fetch_one(&mut *tx)
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    // The keys of the runs this import adds, for the search index at the end.
+    sqlx::query("CREATE TEMP TABLE IF NOT EXISTS imported_keys (seq INTEGER PRIMARY KEY)")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM temp.imported_keys")
+        .execute(&mut *tx)
         .await?;
     let (trigger_sql,): (String,) =
         sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?")
@@ -240,7 +246,7 @@ async fn import_in_transaction(
     sqlx::query(&format!("DROP TRIGGER {FTS_INSERT_TRIGGER}"))
         .execute(&mut *tx)
         .await?;
-    let mut batch = ImportBatch::new(last_seq);
+    let mut batch = ImportBatch::default();
     let mut bytes = 0u64;
     for (index, line) in reader.lines().enumerate() {
         let line_no = index + 1;
@@ -269,37 +275,48 @@ async fn import_in_transaction(
     batch
         .flush(&mut tx, &mut known_prompts, &mut report)
         .await?;
+    // In key order: the search index takes rising rowids without flushing what it buffers. A
+    // larger buffer for the bulk insert means fewer, larger segments and less merging.
+    set_fts_buffer(&mut tx, IMPORT_FTS_BUFFER).await?;
     sqlx::query(
         "INSERT INTO runs_fts (rowid, prompt_text, response) \
-         SELECT seq, prompt_text, response FROM run_texts WHERE seq > ?",
+         SELECT t.seq, t.prompt_text, t.response \
+         FROM temp.imported_keys k JOIN run_texts t ON t.seq = k.seq ORDER BY k.seq",
     )
-    .bind(last_seq)
     .execute(&mut *tx)
     .await?;
+    set_fts_buffer(&mut tx, FTS_BUFFER).await?;
+    sqlx::query("DELETE FROM temp.imported_keys")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(&trigger_sql).execute(&mut *tx).await?;
     tx.commit().await?;
     progress(bytes);
     Ok(report)
 }
 
-/// Parsed runs waiting to be written together, with the `seq` each will get. The import holds
-/// the write lock, so the numbers after the largest `seq` are free; a run skipped as a duplicate
-/// leaves a gap, which is harmless.
+/// The search index's write buffer (`hashsize`), as the init migration sets it.
+const FTS_BUFFER: i64 = 16 << 20;
+
+/// The write buffer during an import's bulk indexing.
+const IMPORT_FTS_BUFFER: i64 = 64 << 20;
+
+async fn set_fts_buffer(conn: &mut SqliteConnection, bytes: i64) -> Result<()> {
+    sqlx::query("INSERT INTO runs_fts (runs_fts, rank) VALUES ('hashsize', ?)")
+        .bind(bytes)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Parsed runs waiting to be written together.
+#[derive(Default)]
 struct ImportBatch {
     runs: Vec<NewRun>,
     text_bytes: usize,
-    next_seq: i64,
 }
 
 impl ImportBatch {
-    fn new(last_seq: i64) -> Self {
-        Self {
-            runs: Vec::with_capacity(IMPORT_BATCH_RUNS),
-            text_bytes: 0,
-            next_seq: last_seq + 1,
-        }
-    }
-
     /// Adds a run; says whether the batch is full and should be flushed.
     fn push(&mut self, run: NewRun) -> bool {
         self.text_bytes += run.prompt_text.len() + run.response.len();
@@ -307,8 +324,9 @@ impl ImportBatch {
         self.runs.len() >= IMPORT_BATCH_RUNS || self.text_bytes >= IMPORT_BATCH_BYTES
     }
 
-    /// Writes the batch in three statements: the prompts not seen before, the runs (duplicates
-    /// of existing ids skipped), then the texts of the runs that went in.
+    /// Writes the batch in a few statements: the prompts not seen before, a lookup of free time
+    /// keys, the runs (duplicates of existing ids skipped), the texts of the runs that went in,
+    /// and their keys, for the search index.
     async fn flush(
         &mut self,
         conn: &mut SqliteConnection,
@@ -319,21 +337,27 @@ impl ImportBatch {
             return Ok(());
         }
         report.prompts_added += self.insert_new_prompts(conn, known_prompts).await?;
-        let first_seq = self.next_seq;
-        self.next_seq += self.runs.len() as i64;
-        let inserted = self.insert_runs(conn, first_seq).await?;
+        let keys = self.allocate_keys(conn).await?;
+        let inserted = self.insert_runs(conn, &keys).await?;
         report.runs_added += inserted.len() as u64;
         report.runs_skipped += (self.runs.len() - inserted.len()) as u64;
         if !inserted.is_empty() {
+            let index_of: HashMap<i64, usize> =
+                keys.iter().enumerate().map(|(i, key)| (*key, i)).collect();
             let mut texts =
                 QueryBuilder::<Sqlite>::new("INSERT INTO run_texts (seq, prompt_text, response) ");
-            texts.push_values(&inserted, |mut row, &seq| {
-                let run = &self.runs[(seq - first_seq) as usize];
-                row.push_bind(seq)
+            texts.push_values(&inserted, |mut row, key| {
+                let run = &self.runs[index_of[key]];
+                row.push_bind(*key)
                     .push_bind(&run.prompt_text)
                     .push_bind(&run.response);
             });
             texts.build().execute(&mut *conn).await?;
+            let mut imported = QueryBuilder::<Sqlite>::new("INSERT INTO temp.imported_keys (seq) ");
+            imported.push_values(&inserted, |mut row, key| {
+                row.push_bind(*key);
+            });
+            imported.build().execute(&mut *conn).await?;
         }
         self.runs.clear();
         self.text_bytes = 0;
@@ -373,13 +397,25 @@ impl ImportBatch {
         Ok(query.build().execute(&mut *conn).await?.rows_affected())
     }
 
-    /// Inserts the batch's runs numbered from `first_seq`; returns the `seq`s of those inserted
-    /// (a run whose id is already there is skipped).
-    async fn insert_runs(&self, conn: &mut SqliteConnection, first_seq: i64) -> Result<Vec<i64>> {
+    /// A time key for each run of the batch, in order (one query for all of them).
+    async fn allocate_keys(&self, conn: &mut SqliteConnection) -> Result<Vec<i64>> {
+        let micros: Vec<i64> = self.runs.iter().map(|r| to_micros(r.created_at)).collect();
+        let mut keys = KeyAllocator::default();
+        keys.prefetch(&mut *conn, &micros).await?;
+        let mut allocated = Vec::with_capacity(micros.len());
+        for us in micros {
+            allocated.push(keys.allocate(&mut *conn, us).await?);
+        }
+        Ok(allocated)
+    }
+
+    /// Inserts the batch's runs under `keys`; returns the keys of those inserted (a run whose id
+    /// is already there is skipped).
+    async fn insert_runs(&self, conn: &mut SqliteConnection, keys: &[i64]) -> Result<Vec<i64>> {
         let mut rows = Vec::with_capacity(self.runs.len());
-        for (offset, run) in self.runs.iter().enumerate() {
+        for (key, run) in keys.iter().zip(&self.runs) {
             rows.push((
-                first_seq + offset as i64,
+                *key,
                 run,
                 runs::preview_of(&run.response, run.error_message.as_deref()),
                 runs::json_object_text(&run.params)?,
@@ -395,7 +431,7 @@ impl ImportBatch {
             row.push_bind(*seq)
                 .push_bind(run.id.as_str())
                 .push_bind(run.prompt_id.as_ref().map(PromptId::as_str))
-                .push_bind(to_micros(run.created_at))
+                .push_bind(time_key::micros_of(*seq))
                 .push_bind(&run.model)
                 .push_bind(&run.provider)
                 .push_bind(run.status.as_str())
