@@ -49,25 +49,34 @@ export function relativeTime(iso: string, now: Date = new Date()): string {
   if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
   if (abs < 86_400) return relative.format(Math.round(seconds / 3600), "hour");
   if (abs < 30 * 86_400) return relative.format(Math.round(seconds / 86_400), "day");
-  return then.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  return dateFormat.format(then);
 }
+
+// Date formatters are made once: `toLocaleString(locale, options)` builds a new formatter on every
+// call (about 50-100 µs in WebKit), a made one formats in about 2 µs, and every timeline row
+// formats two times.
+const absoluteFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+const timeOfDayFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
+const dayYearFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric" });
+const dateFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
 
 /** The full local date and time, for hover titles. */
 export function absoluteTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, {
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  return absoluteFormat.format(new Date(iso));
 }
 
 /** Local time of day, "14:03:27". */
 export function timeOfDay(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return timeOfDayFormat.format(new Date(iso));
 }
 
 /** The local calendar day of a time, as "YYYY-MM-DD" (a grouping key). */
@@ -86,12 +95,7 @@ export function dayLabel(iso: string, now: Date = new Date()): string {
   const yesterday = new Date(now);
   yesterday.setDate(now.getDate() - 1);
   if (key === localDayKey(yesterday)) return "Yesterday";
-  return day.toLocaleDateString(undefined, {
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    year: day.getFullYear() === now.getFullYear() ? undefined : "numeric",
-  });
+  return (day.getFullYear() === now.getFullYear() ? dayFormat : dayYearFormat).format(day);
 }
 
 /** The start of a local day given as "YYYY-MM-DD" (from a date input), as an ISO UTC time. */

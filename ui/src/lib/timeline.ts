@@ -1,5 +1,10 @@
 // The timeline's layout: runs grouped under day headers, each row at a known height so only the
 // rows in view are rendered (virtualization) however many runs are loaded.
+//
+// The layout grows with the pages: appending a page lays out only its runs, and the rows laid out
+// before (objects and offsets) stay as they were, so the view does not re-render them. The
+// expanded run is not part of the layout: its detail pushes the rows after it down by
+// DETAIL_HEIGHT at display time (`displayTop`), so expanding touches no row either.
 
 import type { RunSummary } from "./generated/RunSummary";
 import { dayLabel, localDayKey } from "./format";
@@ -10,67 +15,162 @@ export const HEADER_HEIGHT = 30;
 export const ROW_HEIGHT = 34;
 /** Height of the in-place detail under an expanded run (it scrolls inside). */
 export const DETAIL_HEIGHT = 440;
+/** The next page is asked for this many screens before the end of what is loaded. */
+export const PREFETCH_SCREENS = 3;
 
-/** One line of the timeline. */
-export type TimelineRow =
-  | { kind: "day"; key: string; label: string; top: number; height: number }
-  | { kind: "run"; key: string; run: RunSummary; index: number; top: number; height: number; expanded: boolean };
-
-/** The rows with their positions, and the total height. */
-export interface Layout {
-  rows: TimelineRow[];
-  height: number;
+/** A day header. `pos` is the row's place in `TimelineLayout.rows`; `top` is collapsed. */
+export interface DayRow {
+  kind: "day";
+  key: string;
+  label: string;
+  pos: number;
+  top: number;
 }
 
-/** Lays out `runs` (newest first) under day headers; `expandedId` gets the detail height. */
-export function layout(runs: RunSummary[], expandedId: string | null, now: Date = new Date()): Layout {
-  const rows: TimelineRow[] = [];
-  let top = 0;
-  let lastDay = "";
-  runs.forEach((run, index) => {
-    const day = localDayKey(new Date(run.created_at));
-    if (day !== lastDay) {
-      rows.push({ kind: "day", key: `day-${day}`, label: dayLabel(run.created_at, now), top, height: HEADER_HEIGHT });
-      top += HEADER_HEIGHT;
-      lastDay = day;
+/** A run. `index` is the run's place in the loaded runs. */
+export interface RunRow {
+  kind: "run";
+  key: string;
+  run: RunSummary;
+  index: number;
+  pos: number;
+  top: number;
+}
+
+/** One line of the timeline. */
+export type TimelineRow = DayRow | RunRow;
+
+/** Rows of collapsed height under day headers, built page by page. */
+export class TimelineLayout {
+  /** Every row, in order; objects are never replaced once laid out. */
+  readonly rows: TimelineRow[] = [];
+  /** The row of each run, by the run's index. */
+  readonly rowOfRun: number[] = [];
+  /** Height of all rows, collapsed. */
+  height = 0;
+  #runs: RunSummary[] = [];
+  #lastDay = "";
+  readonly #now: Date;
+
+  constructor(now: Date = new Date()) {
+    this.#now = now;
+  }
+
+  /** How many runs are laid out. */
+  get runCount(): number {
+    return this.rowOfRun.length;
+  }
+
+  /** Whether `runs` begins with the runs laid out so far (the same objects), so appending will do. */
+  continuedBy(runs: readonly RunSummary[]): boolean {
+    const n = this.runCount;
+    if (runs.length < n) return false;
+    // Identity, not equality: a reloaded page brings new objects and gets a new layout. A pass
+    // of comparisons costs microseconds even for tens of thousands of runs.
+    for (let i = 0; i < n; i += 1) if (runs[i] !== this.#runs[i]) return false;
+    return true;
+  }
+
+  /** Lays out the runs of `runs` past those already laid out; returns how many rows were added. */
+  append(runs: readonly RunSummary[]): number {
+    const before = this.rows.length;
+    for (let index = this.runCount; index < runs.length; index += 1) {
+      const run = runs[index];
+      const day = localDayKey(new Date(run.created_at));
+      if (day !== this.#lastDay) {
+        const label = dayLabel(run.created_at, this.#now);
+        this.rows.push({ kind: "day", key: `day-${day}`, label, pos: this.rows.length, top: this.height });
+        this.height += HEADER_HEIGHT;
+        this.#lastDay = day;
+      }
+      this.rowOfRun.push(this.rows.length);
+      this.rows.push({ kind: "run", key: run.id, run, index, pos: this.rows.length, top: this.height });
+      this.height += ROW_HEIGHT;
     }
-    const expanded = run.id === expandedId;
-    const height = ROW_HEIGHT + (expanded ? DETAIL_HEIGHT : 0);
-    rows.push({ kind: "run", key: run.id, run, index, top, height, expanded });
-    top += height;
-  });
-  return { rows, height: top };
+    this.#runs = runs as RunSummary[];
+    return this.rows.length - before;
+  }
+}
+
+/**
+ * The layout for `runs`: `previous` grown by the new runs when `runs` continues what it laid out,
+ * else a new one.
+ */
+export function layoutFor(previous: TimelineLayout | null, runs: readonly RunSummary[], now?: Date): TimelineLayout {
+  const layout = previous && previous.continuedBy(runs) ? previous : new TimelineLayout(now);
+  layout.append(runs);
+  return layout;
+}
+
+/** Lays out `runs` (newest first) from scratch. */
+export function layout(runs: readonly RunSummary[], now: Date = new Date()): TimelineLayout {
+  return layoutFor(null, runs, now);
+}
+
+/** The row position (in `rows`) of the expanded run, or -1. */
+export function expandedPos(layout: TimelineLayout, runIndex: number): number {
+  return runIndex >= 0 && runIndex < layout.runCount ? layout.rowOfRun[runIndex] : -1;
+}
+
+/** Height of a row as shown: the expanded run's row includes its detail. */
+export function displayHeight(row: TimelineRow, expanded: number): number {
+  return (row.kind === "day" ? HEADER_HEIGHT : ROW_HEIGHT) + (row.pos === expanded ? DETAIL_HEIGHT : 0);
+}
+
+/** Top of a row as shown: rows after the expanded run sit below its detail. */
+export function displayTop(row: TimelineRow, expanded: number): number {
+  return row.top + (expanded >= 0 && row.pos > expanded ? DETAIL_HEIGHT : 0);
+}
+
+/** Height of everything as shown. */
+export function displayHeightOf(layout: TimelineLayout, expanded: number): number {
+  return layout.height + (expanded >= 0 ? DETAIL_HEIGHT : 0);
 }
 
 /** The first row whose bottom is below `offset` (binary search over the sorted tops). */
-function firstVisible(rows: TimelineRow[], offset: number): number {
+function firstVisible(rows: readonly TimelineRow[], offset: number, expanded: number): number {
   let lo = 0;
   let hi = rows.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (rows[mid].top + rows[mid].height <= offset) lo = mid + 1;
+    if (displayTop(rows[mid], expanded) + displayHeight(rows[mid], expanded) <= offset) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/** The rows that intersect the viewport `[scrollTop, scrollTop + viewport)`, plus `overscan` on each side. */
-export function visibleRows(rows: TimelineRow[], scrollTop: number, viewport: number, overscan = 8): TimelineRow[] {
+/**
+ * The rows that intersect the viewport `[scrollTop, scrollTop + viewport)`, plus `overscan` on
+ * each side, with the run at row position `expanded` (or -1) showing its detail. The row objects
+ * are the layout's own, so a view keyed on them re-renders only the rows that scroll in.
+ */
+export function visibleRows(
+  layout: TimelineLayout,
+  scrollTop: number,
+  viewport: number,
+  expanded = -1,
+  overscan = 8,
+): TimelineRow[] {
+  const rows = layout.rows;
   if (rows.length === 0) return [];
-  const first = firstVisible(rows, scrollTop);
+  const first = firstVisible(rows, scrollTop, expanded);
   let last = first;
   const bottom = scrollTop + viewport;
-  while (last < rows.length - 1 && rows[last + 1].top < bottom) last += 1;
+  while (last < rows.length - 1 && displayTop(rows[last + 1], expanded) < bottom) last += 1;
   return rows.slice(Math.max(0, first - overscan), Math.min(rows.length, last + 1 + overscan));
 }
 
 /** The row of the run at `index`, if laid out. */
-export function rowOfRun(rows: TimelineRow[], index: number): TimelineRow | undefined {
-  // Runs appear in order, each after at most one header per day: search near the index.
-  for (let i = Math.min(rows.length - 1, index * 2 + 1); i >= 0; i -= 1) {
-    const row = rows[i];
-    if (row.kind === "run" && row.index === index) return row;
-    if (row.kind === "run" && row.index < index) break;
-  }
-  return rows.find((r) => r.kind === "run" && r.index === index);
+export function rowOfRun(layout: TimelineLayout, index: number): RunRow | undefined {
+  const pos = expandedPos(layout, index);
+  return pos >= 0 ? (layout.rows[pos] as RunRow) : undefined;
+}
+
+/**
+ * Whether the next page should be fetched now: the view is within `PREFETCH_SCREENS` screens of
+ * the end of what is laid out (`height`), so that someone scrolling at a reading pace finds it in
+ * place. (A jump straight to the end still waits for the page.)
+ */
+export function nearTheEnd(scrollTop: number, viewport: number, height: number): boolean {
+  return scrollTop + viewport > height - PREFETCH_SCREENS * Math.max(viewport, 10 * ROW_HEIGHT);
 }
