@@ -7,11 +7,12 @@
 
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { spawn, execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
+import { promisify } from "node:util";
 import { Builder, By, Key, until } from "selenium-webdriver";
 import { ANSWER, TEST_KEY, startServer } from "./server.mjs";
 
@@ -19,6 +20,7 @@ const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-
 const SHOTS = path.resolve("docs/screenshots");
 const DRIVER_PORT = 4444;
 const TIMEOUT = 15_000;
+const execFileAsync = promisify(execFile);
 
 let driver;
 let tauriDriver;
@@ -92,8 +94,11 @@ async function replaceText(css, value) {
 
 async function shot(name) {
   mkdirSync(SHOTS, { recursive: true });
-  const png = await driver.takeScreenshot();
-  writeFileSync(path.join(SHOTS, `${name}.png`), Buffer.from(png, "base64"));
+  // The screen as X shows it (ImageMagick's import; the window fills the Xvfb screen). WebKit's
+  // own snapshot, behind WebDriver's takeScreenshot, never returns when the page is not
+  // composited, which is how the app renders without a GPU (src-tauri/webview.rs). Not
+  // execFileSync: the local test server streaming to the app lives in this process.
+  await execFileAsync("import", ["-window", "root", path.join(SHOTS, `${name}.png`)], { timeout: 20_000 });
 }
 
 async function selectPrompt(name) {

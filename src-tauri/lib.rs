@@ -8,6 +8,8 @@ pub mod keys;
 pub mod models;
 pub mod settings;
 pub mod state;
+#[cfg(target_os = "linux")]
+pub mod webview;
 
 #[cfg(test)]
 mod bindings;
@@ -77,6 +79,13 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, promptline_core::Error>(store)
     })?;
     app_builder(tauri::Builder::default(), store)
+        .setup(|app| {
+            #[cfg(target_os = "linux")]
+            webview::tune(app);
+            #[cfg(not(target_os = "linux"))]
+            let _ = app;
+            Ok(())
+        })
         .run(tauri::generate_context!("tauri.conf.json"))?;
     Ok(())
 }
