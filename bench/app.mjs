@@ -4,7 +4,8 @@
 // Run by bench/app.sh; prints one JSON object on stdout (progress goes to stderr).
 //
 // Env: PROMPTLINE_APP (binary), APPBENCH_DB (database), APPBENCH_LAUNCHES (default 7),
-//      APPBENCH_CLICKS (default 20), APPBENCH_PAGES (default 8).
+//      APPBENCH_CLICKS (default 20), APPBENCH_PAGES (default 8),
+//      APPBENCH_SCROLL_SPEED (px/s, default 3000), APPBENCH_SCROLL_SECONDS (default 8).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -18,6 +19,8 @@ const DB = process.env.APPBENCH_DB;
 const LAUNCHES = Number(process.env.APPBENCH_LAUNCHES ?? 7);
 const CLICKS = Number(process.env.APPBENCH_CLICKS ?? 20);
 const PAGES = Number(process.env.APPBENCH_PAGES ?? 8);
+const SCROLL_SPEED = Number(process.env.APPBENCH_SCROLL_SPEED ?? 3000);
+const SCROLL_SECONDS = Number(process.env.APPBENCH_SCROLL_SECONDS ?? 8);
 if (!DB) throw new Error("APPBENCH_DB is not set");
 
 const log = (...a) => console.error("[app.mjs]", ...a);
@@ -262,6 +265,42 @@ const NEXT_PAGE = `
   check();
 `;
 
+// In-page: scroll the timeline steadily, as someone skimming does (speed px/s, for `seconds`),
+// one step a frame. Records each frame's interval, and every stretch of time during which the
+// "Loading more runs…" placeholder is in view (the person has reached the end of what is loaded
+// and waits for the next page). The timeline asks for the next page ahead of the end; this shows
+// whether that is early enough.
+const SCROLL = `
+  const [speed, seconds, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+  const tl = document.querySelector('[data-testid=timeline]');
+  const startCount = Number(tl.getAttribute('aria-rowcount'));
+  const start = tl.scrollTop;
+  const frames = [], waits = [];
+  let t0 = null, last = null, waitStart = null;
+  const waiting = () => {
+    const more = tl.querySelector('.more');
+    if (!more) return false;
+    const box = tl.getBoundingClientRect(), m = more.getBoundingClientRect();
+    return m.top < box.bottom && m.bottom > box.top;
+  };
+  const step = (now) => {
+    if (t0 === null) { t0 = last = now; }
+    else { frames.push(now - last); last = now; }
+    const w = waiting();
+    if (w && waitStart === null) waitStart = now;
+    if (!w && waitStart !== null) { waits.push(now - waitStart); waitStart = null; }
+    if (now - t0 >= seconds * 1000) {
+      if (waitStart !== null) waits.push(now - waitStart);
+      done({ frames, waits, fromRows: startCount, toRows: Number(tl.getAttribute('aria-rowcount')),
+        px: tl.scrollTop - start, seconds: (now - t0) / 1000 });
+      return;
+    }
+    tl.scrollTop = start + (speed * (now - t0)) / 1000;
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+`;
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -274,6 +313,7 @@ const memAfterFirst = [];
 let clicks = [];
 let pages = [];
 let memAfterScroll = null;
+let scroll = null;
 
 for (let i = 0; i < LAUNCHES; i++) {
   const s = await session();
@@ -316,6 +356,9 @@ for (let i = 0; i < LAUNCHES; i++) {
       await sleep(200);
     }
     await sleep(300);
+    scroll = await s.driver.executeAsyncScript(SCROLL, SCROLL_SPEED, SCROLL_SECONDS);
+    log(`scroll at ${SCROLL_SPEED} px/s: ${scroll.fromRows} -> ${scroll.toRows} rows in ${scroll.seconds.toFixed(1)} s, ${scroll.frames.length} frames, waits ${JSON.stringify(scroll.waits.map(Math.round))}`);
+    await sleep(300);
     memAfterScroll = memory(s.driverPid);
   }
   await s.close();
@@ -343,6 +386,17 @@ console.log(
         domMs: stats(ok(pages).map((p) => p.domMs)),
         frameMs: stats(ok(pages).map((p) => p.frameMs)),
         ipcMs: stats(ok(pages).map((p) => p.ipcMs)),
+      },
+      scroll: scroll && {
+        speedPxPerS: SCROLL_SPEED,
+        seconds: scroll.seconds,
+        px: scroll.px,
+        rows: `${scroll.fromRows}->${scroll.toRows}`,
+        pages: Math.round((scroll.toRows - scroll.fromRows) / 200),
+        frameMs: stats(scroll.frames),
+        p95FrameMs: [...scroll.frames].sort((a, b) => a - b)[Math.floor(scroll.frames.length * 0.95)],
+        waits: scroll.waits.map((w) => Math.round(w)),
+        waitedMs: scroll.waits.reduce((a, w) => a + w, 0),
       },
       memory: {
         afterFirstPage: memAfterFirst,
