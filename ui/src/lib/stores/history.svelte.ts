@@ -6,6 +6,8 @@ import { startOfLocalDay } from "../format";
 
 /** Runs per page. */
 export const PAGE_SIZE = 200;
+/** Full runs (texts up to megabytes) kept after being expanded, the most recent ones. */
+export const DETAILS_KEPT = 50;
 
 /** What the filter bar edits. */
 export interface FilterState {
@@ -35,7 +37,8 @@ class HistoryStore {
   expandedId = $state<string | null>(null);
   /** Runs marked for bulk delete. */
   marked = $state<Set<string>>(new Set());
-  details = $state<Record<string, Run>>({});
+  /** Full runs loaded on expand (replaced, never edited in place: no deep proxies over texts). */
+  details = $state.raw<Record<string, Run>>({});
   detailErrors = $state<Record<string, string>>({});
   #generation = 0;
 
@@ -164,7 +167,9 @@ class HistoryStore {
     if (cached) return cached;
     try {
       const run = await api.getRun(id);
-      this.details[id] = run;
+      // Keep the most recent few: a long session of expanding runs must not pile up their texts.
+      const kept = Object.entries(this.details).filter(([key]) => key !== id).slice(-(DETAILS_KEPT - 1));
+      this.details = Object.fromEntries([...kept, [id, run]]);
       return run;
     } catch (error) {
       this.detailErrors[id] = toApiError(error).message;

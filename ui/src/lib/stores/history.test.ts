@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunFilter, RunSummary } from "../api";
-import { history, PAGE_SIZE } from "./history.svelte";
+import { DETAILS_KEPT, history, PAGE_SIZE } from "./history.svelte";
 
 function run(i: number): RunSummary {
   return {
@@ -62,6 +62,27 @@ describe("history store", () => {
     expect(cursors).toEqual([null, "123:r199"]);
     expect(history.items).toHaveLength(PAGE_SIZE + 1);
     expect(history.nextCursor).toBeNull();
+  });
+
+  it("keeps the most recently loaded full runs, not every one ever expanded", async () => {
+    const fetched: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd !== "get_run") throw { code: "not_found", message: cmd };
+      const id = (args as { id: string }).id;
+      fetched.push(id);
+      return { ...run(Number(id.slice(1))), stop_reason: null, params: {}, variables: {}, prompt_text: "p", response: `text of ${id}` };
+    });
+    for (let i = 0; i < DETAILS_KEPT + 10; i += 1) await history.load(`r${i}`);
+    expect(Object.keys(history.details)).toHaveLength(DETAILS_KEPT);
+    expect(history.details.r9).toBeUndefined();
+    expect(history.details[`r${DETAILS_KEPT + 9}`]?.response).toBe(`text of r${DETAILS_KEPT + 9}`);
+    // A kept run comes from memory; a dropped one is asked for again.
+    fetched.length = 0;
+    await history.load(`r${DETAILS_KEPT + 5}`);
+    expect(fetched).toEqual([]);
+    expect((await history.load("r0"))?.response).toBe("text of r0");
+    expect(fetched).toEqual(["r0"]);
+    expect(Object.keys(history.details)).toHaveLength(DETAILS_KEPT);
   });
 
   it("keeps the error to show when the store fails", async () => {
