@@ -314,6 +314,7 @@ let clicks = [];
 let pages = [];
 let memAfterScroll = null;
 let scroll = null;
+let memAfterPages = null;
 
 for (let i = 0; i < LAUNCHES; i++) {
   const s = await session();
@@ -356,6 +357,7 @@ for (let i = 0; i < LAUNCHES; i++) {
       await sleep(200);
     }
     await sleep(300);
+    memAfterPages = memory(s.driverPid);
     scroll = await s.driver.executeAsyncScript(SCROLL, SCROLL_SPEED, SCROLL_SECONDS);
     log(`scroll at ${SCROLL_SPEED} px/s: ${scroll.fromRows} -> ${scroll.toRows} rows in ${scroll.seconds.toFixed(1)} s, ${scroll.frames.length} frames, waits ${JSON.stringify(scroll.waits.map(Math.round))}`);
     await sleep(300);
@@ -400,6 +402,7 @@ console.log(
       },
       memory: {
         afterFirstPage: memAfterFirst,
+        afterPages: memAfterPages,
         afterScroll: memAfterScroll,
       },
     },

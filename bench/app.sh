@@ -64,8 +64,9 @@ const memGB = (os.totalmem() / 2 ** 30).toFixed(1);
 const commit = sh("git rev-parse --short HEAD") + (sh("git status --porcelain -- src-tauri ui crates") ? " (+ uncommitted changes in app sources)" : "");
 const peakApp = Math.max(...r.memory.afterFirstPage.map((m) => m.app.hwmMB), r.memory.afterScroll?.app.hwmMB ?? 0);
 const peakWk = Math.max(...r.memory.afterFirstPage.map((m) => m.webkit.hwmMB), r.memory.afterScroll?.webkit.hwmMB ?? 0);
-const pssAll = [...r.memory.afterFirstPage, r.memory.afterScroll].filter(Boolean).map((m) => m.app.pssMB + m.webkit.pssMB);
+const pssAll = [...r.memory.afterFirstPage, r.memory.afterPages, r.memory.afterScroll].filter(Boolean).map((m) => m.app.pssMB + m.webkit.pssMB);
 const pssMax = Math.max(...pssAll);
+const pssTop = [...r.memory.afterFirstPage, r.memory.afterPages, r.memory.afterScroll].filter(Boolean).find((m) => m.app.pssMB + m.webkit.pssMB === pssMax);
 const first = r.memory.afterFirstPage[r.memory.afterFirstPage.length - 1];
 const sc = r.memory.afterScroll;
 const L = r.launch.wallMs, E = r.expand.frameMs, P = r.nextPage.frameMs;
@@ -73,7 +74,7 @@ const why = {
   launch: L.median > 1000 ? " — includes WebDriver session setup and WebKit process start; see breakdown" : "",
   expand: E.median > 50 ? ` — get_run IPC is ${f(r.expand.ipcMs.median)} ms of it; the rest is in the webview (markdown render, layout, paint)` : "",
   page: P.median > 50 ? ` — runs_page IPC (query + serialization + hop) is ${f(r.nextPage.ipcMs.median)} ms of it; the rest is in the webview (rendering the rows scrolled into view, the page, paint)` : "",
-  mem: pssMax > 300 ? ` — app process ${f(peakApp)} MB + WebKit ${f(peakWk)} MB peak RSS` : "",
+  mem: pssMax > 300 ? ` — app process ${f(pssTop.app.pssMB)} MB + WebKit processes ${f(pssTop.webkit.pssMB)} MB; see the notes` : "",
 };
 const S = r.scroll;
 const scrollRows = S ? `| Scrolling steadily at ${S.speedPxPerS.toLocaleString("en")} px/s for ${S.seconds.toFixed(0)} s (${S.rows} runs, ${S.pages} pages): time spent at the end waiting for a page | ${f(S.waitedMs)} ms | | ${S.waits.length ? f(Math.max(...S.waits)) + " ms" : "—"} | ${S.pages} | 50 ms | ${verdict(S.waitedMs / Math.max(1, S.pages), 50)} — pages are asked for 3 screens before the end |
@@ -103,7 +104,8 @@ Memory, MB (VmRSS now / VmHWM peak, from /proc of the process tree under tauri-d
 | When | App RSS | App peak | App PSS | WebKit RSS | WebKit peak | WebKit PSS | WebKit processes (peak MB) |
 |---|---:|---:|---:|---:|---:|---:|---|
 | After first page (last launch) | ${f(first.app.rssMB)} | ${f(first.app.hwmMB)} | ${f(first.app.pssMB)} | ${f(first.webkit.rssMB)} | ${f(first.webkit.hwmMB)} | ${f(first.webkit.pssMB)} | ${first.webkit.procs.join(", ")} |
-| After ${r.expand.kinds.length} expands, ${r.nextPage.rows.length} next pages${S ? " and the steady scroll" : ""} | ${f(sc?.app.rssMB)} | ${f(sc?.app.hwmMB)} | ${f(sc?.app.pssMB)} | ${f(sc?.webkit.rssMB)} | ${f(sc?.webkit.hwmMB)} | ${f(sc?.webkit.pssMB)} | ${sc?.webkit.procs.join(", ") ?? ""} |
+${r.memory.afterPages ? `| After ${r.expand.kinds.length} expands and ${r.nextPage.rows.length} next pages | ${f(r.memory.afterPages.app.rssMB)} | ${f(r.memory.afterPages.app.hwmMB)} | ${f(r.memory.afterPages.app.pssMB)} | ${f(r.memory.afterPages.webkit.rssMB)} | ${f(r.memory.afterPages.webkit.hwmMB)} | ${f(r.memory.afterPages.webkit.pssMB)} | ${r.memory.afterPages.webkit.procs.join(", ")} |
+` : ""}| After ${r.expand.kinds.length} expands, ${r.nextPage.rows.length} next pages${S ? " and the steady scroll" : ""} | ${f(sc?.app.rssMB)} | ${f(sc?.app.hwmMB)} | ${f(sc?.app.pssMB)} | ${f(sc?.webkit.rssMB)} | ${f(sc?.webkit.hwmMB)} | ${f(sc?.webkit.pssMB)} | ${sc?.webkit.procs.join(", ") ?? ""} |
 
 The memory target is judged on PSS: RSS counts the shared library pages (WebKit, GTK, ICU) in
 every process that maps them, so the sum of the three processes'"'"' RSS counts them up to three
