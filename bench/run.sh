@@ -5,6 +5,7 @@
 #   bash bench/run.sh                  # 100,000 runs: Promptline vs llm vs sqlite3 -> bench/RESULTS.md
 #   bash bench/run.sh --n 20000        # another size
 #   bash bench/run.sh --scale          # Promptline (and sqlite3) at 10k, 100k and 1M runs
+#   BENCH_SCALE_SIZES=1000000 bash bench/run.sh --scale   # measure 1M again, report all sizes
 #   bash bench/run.sh --quick          # fewer repetitions, report in bench/data/RESULTS-quick.md
 #
 # Data is generated with ../shared/datagen and cached in bench/data/ (gitignored), as are the work
@@ -539,10 +540,14 @@ main() {
     local report=$BENCH/RESULTS.md
     ((QUICK)) && report=$DATA/RESULTS-quick.md
     if ((SCALE)); then
+        # BENCH_SCALE_SIZES="1000000" measures only those sizes again; the report takes every size
+        # that has results.
         local n dirs=()
-        for n in "${SCALE_SIZES[@]}"; do
+        for n in ${BENCH_SCALE_SIZES:-${SCALE_SIZES[*]}}; do
             bench_size "$n" 0
-            dirs+=("$DATA/results-$n-scale")
+        done
+        for n in "${SCALE_SIZES[@]}"; do
+            [[ -d $DATA/results-$n-scale ]] && dirs+=("$DATA/results-$n-scale")
         done
         python3 "$BENCH/report.py" scale "$report" "${dirs[@]}"
     else

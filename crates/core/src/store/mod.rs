@@ -82,6 +82,9 @@ impl Store {
             .pragma("cache_size", CACHE_SIZE);
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
+            // A local file cannot drop a connection the way a network server can: no ping (a
+            // round trip to the database thread) before every query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| {
