@@ -471,3 +471,66 @@ async fn the_prompt_list_keeps_counts_and_last_runs_in_step_and_orders_by_activi
     assert_eq!(list[0].prompt.id, quiet.id, "an edit is activity too");
     assert_eq!((list[1].run_count, list[1].last_run_at), (0, None));
 }
+
+/// The models list (model picker, filter) is kept by triggers: it must follow every way runs come
+/// and go, and agree with counting the runs themselves.
+#[tokio::test]
+async fn model_counts_follow_recording_importing_and_deleting() {
+    let (store, _dir) = file_store().await;
+    let prompt = store
+        .create_prompt(&NewPrompt {
+            name: "p".into(),
+            template: "t".into(),
+            default_model: None,
+        })
+        .await
+        .unwrap();
+    for (i, model) in ["a", "b", "a", "c", "a"].iter().enumerate() {
+        let owner = (i % 2 == 0).then_some(&prompt.id);
+        let run = new_run(owner, i as i64, model, RunStatus::Success, "x");
+        store.insert_run(&run).await.unwrap();
+    }
+    let line = serde_json::json!({
+        "id": "imported-1", "prompt_text": "q", "response": "r", "model": "claude-x",
+        "status": "success", "created_at": "2026-01-02T00:00:00Z",
+    });
+    store
+        .import_jsonl(
+            "one.jsonl",
+            std::io::Cursor::new(line.to_string()),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let pairs = store.provider_models_in_history().await.unwrap();
+    assert_eq!(
+        pairs,
+        [
+            ("echo".to_owned(), "a".to_owned(), 3),
+            ("anthropic".to_owned(), "claude-x".to_owned(), 1),
+            ("echo".to_owned(), "b".to_owned(), 1),
+            ("echo".to_owned(), "c".to_owned(), 1),
+        ]
+    );
+
+    // Deleting the prompt takes runs 0, 2 and 4 (all of model a) with it; c goes by filter.
+    store.delete_prompt(&prompt.id).await.unwrap();
+    let only_c = RunFilter {
+        models: vec!["c".into()],
+        ..Default::default()
+    };
+    store.delete_matching_runs(&only_c).await.unwrap();
+    let models = store.models_in_history().await.unwrap();
+    assert_eq!(
+        models,
+        [("b".to_owned(), 1), ("claude-x".to_owned(), 1)],
+        "models with no runs left are gone"
+    );
+    for (model, n) in models {
+        let filter = RunFilter {
+            models: vec![model],
+            ..Default::default()
+        };
+        assert_eq!(store.count_runs(&filter).await.unwrap(), n);
+    }
+}

@@ -182,6 +182,10 @@ async fn a_database_from_before_the_time_keys_is_renumbered_on_open() {
     assert_eq!(prompts.len(), 1);
     assert_eq!(prompts[0].run_count, 4);
     assert_eq!(prompts[0].last_status, Some(RunStatus::Error));
+    assert_eq!(
+        store.provider_models_in_history().await.unwrap(),
+        [("echo".to_owned(), "echo".to_owned(), 4)]
+    );
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
 
     // New runs land in order too, and deleting the newest moves the prompt's last run back.

@@ -35,8 +35,7 @@ impl Store {
     /// first.
     pub async fn provider_models_in_history(&self) -> Result<Vec<(String, String, i64)>> {
         Ok(sqlx::query_as(
-            "SELECT provider, model, count(*) AS n FROM runs GROUP BY provider, model \
-             ORDER BY n DESC, provider, model",
+            "SELECT provider, model, runs FROM run_models ORDER BY runs DESC, provider, model",
         )
         .fetch_all(self.pool())
         .await?)

@@ -352,7 +352,7 @@ impl Store {
     /// The distinct models in the history with their run counts, most used first.
     pub async fn models_in_history(&self) -> Result<Vec<(String, i64)>> {
         Ok(sqlx::query_as(
-            "SELECT model, count(*) AS n FROM runs GROUP BY model ORDER BY n DESC, model",
+            "SELECT model, sum(runs) AS n FROM run_models GROUP BY model ORDER BY n DESC, model",
         )
         .fetch_all(self.pool())
         .await?)
