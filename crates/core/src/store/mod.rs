@@ -26,8 +26,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 /// The application identifier; the desktop app's data directory is named after it.
 pub const APP_IDENTIFIER: &str = "dev.promptline.desktop";
 
-/// Each connection's page cache: 32 MiB (negative values count KiB).
-pub(crate) const CACHE_SIZE: &str = "-32768";
+/// Each connection's page cache: 8 MiB (negative values count KiB). Lists, pages and searches
+/// touch a few hundred pages; a larger cache only keeps what a count or an export streamed through,
+/// in every pooled connection of a long-running app. (Imports set their own, larger one.)
+pub(crate) const CACHE_SIZE: &str = "-8192";
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE_NAME: &str = "promptline.db";
