@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
 import { Builder } from "selenium-webdriver";
+import { waitForPort } from "../e2e/net.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/release/promptline-app");
 const DB = process.env.APPBENCH_DB;
@@ -42,25 +43,6 @@ function freePort() {
       const { port } = srv.address();
       srv.close(() => resolve(port));
     });
-  });
-}
-
-function waitForPort(port, ms) {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = net.connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.end();
-        resolve();
-      });
-      socket.once("error", () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on ${port}`));
-        else setTimeout(attempt, 20);
-      });
-    };
-    attempt();
   });
 }
 
@@ -142,7 +124,7 @@ async function session() {
   });
   children.add(td);
   td.once("exit", () => children.delete(td));
-  await waitForPort(port, 20_000);
+  await waitForPort(port, 20_000, 20);
   // The clock starts here: session creation launches the app process.
   const t0 = performance.now();
   const driver = await new Builder()

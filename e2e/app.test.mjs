@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import { spawn, execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Builder, By, Key, until } from "selenium-webdriver";
+import { waitForPort } from "./net.mjs";
 import { ANSWER, TEST_KEY, startServer } from "./server.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
@@ -26,25 +26,6 @@ let driver;
 let tauriDriver;
 let server;
 let home;
-
-function waitForPort(port, ms) {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = net.connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.end();
-        resolve();
-      });
-      socket.once("error", () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on ${port}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
 
 const $ = (css) => driver.wait(until.elementLocated(By.css(css)), TIMEOUT, `waiting for ${css}`);
 const $$ = (css) => driver.findElements(By.css(css));
