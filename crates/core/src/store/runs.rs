@@ -32,13 +32,10 @@ const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider
 /// `runs r` with its texts, for queries that read a run in full.
 const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
 
-const INSERT_SQL: &str = "INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, tokens_used, \
-     input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, params, variables, \
-     response_chars, preview) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
-
-const INSERT_TEXTS_SQL: &str =
-    "INSERT INTO run_texts (seq, prompt_text, response) VALUES (?, ?, ?)";
+/// The columns a new run is written with, in the order [`insert_rows`] binds them.
+const INSERT_COLUMNS: &str = "INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, \
+     tokens_used, input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, \
+     params, variables, response_chars, preview) ";
 
 /// The summary columns of a run; also read as one element of a page's JSON array (a sequence
 /// in the order of [`SUMMARY_COLUMNS`]).
@@ -134,47 +131,83 @@ pub fn preview_of(response: &str, error_message: Option<&str>) -> String {
     preview
 }
 
-/// Inserts a run and its texts unless a run with the same id exists; returns its time key, or
-/// `None` when the id was taken. Call inside a write transaction so the two rows land together.
-async fn insert_with(
-    conn: &mut SqliteConnection,
-    run: &NewRun,
-    preview: &str,
-) -> Result<Option<i64>> {
-    let key = KeyAllocator::default()
-        .allocate(&mut *conn, to_micros(run.created_at))
-        .await?;
-    let done = sqlx::query(INSERT_SQL)
-        .bind(key)
-        .bind(run.id.as_str())
-        .bind(run.prompt_id.as_ref().map(PromptId::as_str))
-        .bind(time_key::micros_of(key))
-        .bind(&run.model)
-        .bind(&run.provider)
-        .bind(run.status.as_str())
-        .bind(run.tokens_used)
-        .bind(run.input_tokens)
-        .bind(run.output_tokens)
-        .bind(run.execution_time_ms)
-        .bind(run.ttft_ms)
-        .bind(&run.stop_reason)
-        .bind(&run.error_message)
-        .bind(json_object_text(&run.params)?)
-        .bind(json_object_text(&run.variables)?)
-        .bind(run.response.chars().count() as i64)
-        .bind(preview)
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
+/// A new run ready to be written under its time key, with the columns derived from it.
+pub(crate) struct RunRow<'a> {
+    key: i64,
+    run: &'a NewRun,
+    preview: String,
+    params: String,
+    variables: String,
+}
+
+impl<'a> RunRow<'a> {
+    pub(crate) fn new(key: i64, run: &'a NewRun) -> Result<Self> {
+        Ok(Self {
+            key,
+            run,
+            preview: preview_of(&run.response, run.error_message.as_deref()),
+            params: json_object_text(&run.params)?,
+            variables: json_object_text(&run.variables)?,
+        })
     }
-    sqlx::query(INSERT_TEXTS_SQL)
-        .bind(key)
-        .bind(&run.prompt_text)
-        .bind(&run.response)
-        .execute(&mut *conn)
-        .await?;
-    Ok(Some(key))
+}
+
+/// Inserts `rows` in one statement, skipping any whose id is already there; returns the keys of
+/// those inserted, in key order. Their texts go in separately (see [`insert_texts`]).
+pub(crate) async fn insert_rows(
+    conn: &mut SqliteConnection,
+    rows: &[RunRow<'_>],
+) -> Result<Vec<i64>> {
+    let mut query = QueryBuilder::<Sqlite>::new(INSERT_COLUMNS);
+    query.push_values(rows, |mut b, row| {
+        let run = row.run;
+        b.push_bind(row.key)
+            .push_bind(run.id.as_str())
+            .push_bind(run.prompt_id.as_ref().map(PromptId::as_str))
+            .push_bind(time_key::micros_of(row.key))
+            .push_bind(&run.model)
+            .push_bind(&run.provider)
+            .push_bind(run.status.as_str())
+            .push_bind(run.tokens_used)
+            .push_bind(run.input_tokens)
+            .push_bind(run.output_tokens)
+            .push_bind(run.execution_time_ms)
+            .push_bind(run.ttft_ms)
+            .push_bind(&run.stop_reason)
+            .push_bind(&run.error_message)
+            .push_bind(&row.params)
+            .push_bind(&row.variables)
+            .push_bind(run.response.chars().count() as i64)
+            .push_bind(&row.preview);
+    });
+    query.push(" ON CONFLICT (id) DO NOTHING RETURNING seq");
+    let mut inserted: Vec<i64> = query.build_query_scalar().fetch_all(&mut *conn).await?;
+    inserted.sort_unstable();
+    Ok(inserted)
+}
+
+/// Inserts the texts of the rows whose keys are in `inserted`, in one statement.
+pub(crate) async fn insert_texts(
+    conn: &mut SqliteConnection,
+    rows: &[RunRow<'_>],
+    inserted: &[i64],
+) -> Result<()> {
+    let texts: Vec<&RunRow<'_>> = rows
+        .iter()
+        .filter(|row| inserted.binary_search(&row.key).is_ok())
+        .collect();
+    if texts.is_empty() {
+        return Ok(());
+    }
+    let mut query =
+        QueryBuilder::<Sqlite>::new("INSERT INTO run_texts (seq, prompt_text, response) ");
+    query.push_values(texts, |mut b, row| {
+        b.push_bind(row.key)
+            .push_bind(&row.run.prompt_text)
+            .push_bind(&row.run.response);
+    });
+    query.build().execute(&mut *conn).await?;
+    Ok(())
 }
 
 pub(crate) fn json_object_text(value: &serde_json::Value) -> Result<String> {
@@ -188,16 +221,22 @@ impl Store {
     /// Records a run (both of its rows in one transaction) and returns it as stored. Fails if a
     /// run with its id already exists.
     pub async fn insert_run(&self, run: &NewRun) -> Result<Run> {
-        let preview = preview_of(&run.response, run.error_message.as_deref());
         // IMMEDIATE: the write lock from the start, so the key found free stays free until the
         // insert (a deferred transaction could also fail to upgrade its read to a write).
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let Some(key) = insert_with(&mut tx, run, &preview).await? else {
+        let key = KeyAllocator::default()
+            .allocate(&mut tx, to_micros(run.created_at))
+            .await?;
+        let rows = [RunRow::new(key, run)?];
+        let inserted = insert_rows(&mut tx, &rows).await?;
+        if inserted.is_empty() {
             return Err(Error::invalid(format!(
                 "a run with id `{}` already exists",
                 run.id
             )));
-        };
+        }
+        insert_texts(&mut tx, &rows, &inserted).await?;
+        let [RunRow { preview, .. }] = rows;
         tx.commit().await?;
         Ok(Run {
             summary: RunSummary {

@@ -1,6 +1,6 @@
 //! Moving history in and out: JSONL import, and streamed JSONL, JSON and CSV export.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{BufRead, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -338,21 +338,16 @@ impl ImportBatch {
         }
         report.prompts_added += self.insert_new_prompts(conn, known_prompts).await?;
         let keys = self.allocate_keys(conn).await?;
-        let inserted = self.insert_runs(conn, &keys).await?;
+        let rows = keys
+            .iter()
+            .zip(&self.runs)
+            .map(|(key, run)| runs::RunRow::new(*key, run))
+            .collect::<Result<Vec<_>>>()?;
+        let inserted = runs::insert_rows(conn, &rows).await?;
         report.runs_added += inserted.len() as u64;
         report.runs_skipped += (self.runs.len() - inserted.len()) as u64;
         if !inserted.is_empty() {
-            let index_of: HashMap<i64, usize> =
-                keys.iter().enumerate().map(|(i, key)| (*key, i)).collect();
-            let mut texts =
-                QueryBuilder::<Sqlite>::new("INSERT INTO run_texts (seq, prompt_text, response) ");
-            texts.push_values(&inserted, |mut row, key| {
-                let run = &self.runs[index_of[key]];
-                row.push_bind(*key)
-                    .push_bind(&run.prompt_text)
-                    .push_bind(&run.response);
-            });
-            texts.build().execute(&mut *conn).await?;
+            runs::insert_texts(conn, &rows, &inserted).await?;
             let mut imported = QueryBuilder::<Sqlite>::new("INSERT INTO temp.imported_keys (seq) ");
             imported.push_values(&inserted, |mut row, key| {
                 row.push_bind(*key);
@@ -407,50 +402,6 @@ impl ImportBatch {
             allocated.push(keys.allocate(&mut *conn, us).await?);
         }
         Ok(allocated)
-    }
-
-    /// Inserts the batch's runs under `keys`; returns the keys of those inserted (a run whose id
-    /// is already there is skipped).
-    async fn insert_runs(&self, conn: &mut SqliteConnection, keys: &[i64]) -> Result<Vec<i64>> {
-        let mut rows = Vec::with_capacity(self.runs.len());
-        for (key, run) in keys.iter().zip(&self.runs) {
-            rows.push((
-                *key,
-                run,
-                runs::preview_of(&run.response, run.error_message.as_deref()),
-                runs::json_object_text(&run.params)?,
-                runs::json_object_text(&run.variables)?,
-            ));
-        }
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, tokens_used, \
-             input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, \
-             params, variables, response_chars, preview) ",
-        );
-        query.push_values(&rows, |mut row, (seq, run, preview, params, variables)| {
-            row.push_bind(*seq)
-                .push_bind(run.id.as_str())
-                .push_bind(run.prompt_id.as_ref().map(PromptId::as_str))
-                .push_bind(time_key::micros_of(*seq))
-                .push_bind(&run.model)
-                .push_bind(&run.provider)
-                .push_bind(run.status.as_str())
-                .push_bind(run.tokens_used)
-                .push_bind(run.input_tokens)
-                .push_bind(run.output_tokens)
-                .push_bind(run.execution_time_ms)
-                .push_bind(run.ttft_ms)
-                .push_bind(&run.stop_reason)
-                .push_bind(&run.error_message)
-                .push_bind(params)
-                .push_bind(variables)
-                .push_bind(run.response.chars().count() as i64)
-                .push_bind(preview);
-        });
-        query.push(" ON CONFLICT (id) DO NOTHING RETURNING seq");
-        let mut inserted: Vec<i64> = query.build_query_scalar().fetch_all(&mut *conn).await?;
-        inserted.sort_unstable();
-        Ok(inserted)
     }
 }
 
