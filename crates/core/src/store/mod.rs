@@ -26,10 +26,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 /// The application identifier; the desktop app's data directory is named after it.
 pub const APP_IDENTIFIER: &str = "dev.promptline.desktop";
 
-/// Each connection's page cache: 8 MiB (negative values count KiB). Lists, pages and searches
-/// touch a few hundred pages; a larger cache only keeps what a count or an export streamed through,
-/// in every pooled connection of a long-running app. (Imports set their own, larger one.)
-pub(crate) const CACHE_SIZE: &str = "-8192";
+/// Each connection's page cache: 2 MiB (negative values count KiB; SQLite's own default). A page
+/// of runs or of search hits reads tens of pages, and the OS keeps the file's pages in its cache
+/// anyway (a re-read costs a microsecond); a larger cache only keeps, in every pooled connection
+/// of a long-running app, what a count or an export streamed through. (Imports set their own.)
+pub(crate) const CACHE_SIZE: &str = "-2048";
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE_NAME: &str = "promptline.db";
