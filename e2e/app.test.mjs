@@ -20,6 +20,9 @@ const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-
 const SHOTS = path.resolve("docs/screenshots");
 const DRIVER_PORT = 4444;
 const TIMEOUT = 15_000;
+/** The timeline reuses row elements as it scrolls (DOM order is not the order shown): rows say
+ * where they are with aria-rowindex, from 1 for the newest. */
+const NEWEST_ROW = '[data-testid=run-row][aria-rowindex="1"]';
 const execFileAsync = promisify(execFile);
 
 let driver;
@@ -213,13 +216,13 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
       return runs[0]?.status === "success" && runs;
     });
     assert.ok(done.text.includes(ANSWER), done.text);
-    const newest = await $("[data-testid=run-row]");
+    const newest = await $(NEWEST_ROW);
     assert.equal(await newest.getAttribute("data-status"), "success");
     assert.match(await textOf(newest), /test-model/);
   });
 
   it("expands the run and copies its response to the system clipboard", async () => {
-    const newest = await $("[data-testid=run-row]");
+    const newest = await $(NEWEST_ROW);
     await (await newest.findElement(By.css("button.main"))).click();
     const response = await $("[data-testid=run-detail] [data-testid=response]");
     await eventually("the full response", async () => (await textOf(response)).includes("streaming works"));
@@ -295,7 +298,7 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
   it("moves through the history with the keyboard", async () => {
     const selectedIndex = () =>
       driver.executeScript(
-        "return [...document.querySelectorAll('[data-testid=run-row]')].findIndex((r) => r.getAttribute('aria-selected') === 'true');",
+        "return Number(document.querySelector('[data-testid=run-row][aria-selected=true]')?.getAttribute('aria-rowindex') ?? 0) - 1;",
       );
     await driver.executeScript("document.activeElement?.blur()");
     const body = await $("body");
@@ -336,8 +339,7 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     const body = await $("body");
     for (let i = 0; i < 8; i++) await body.sendKeys("k");
     await body.sendKeys("x");
-    const boxes = await $$("[data-testid=run-row] input.mark");
-    await boxes[1].click();
+    await click('[data-testid=run-row][aria-rowindex="2"] input.mark');
     await eventually("two picked", async () => (await text("[data-testid=bulk-delete]")) === "Delete 2 selected");
     await click("[data-testid=bulk-delete]");
     assert.match(await textOf(await $("[data-testid=confirm-dialog]")), /Delete 2 runs\?/);
@@ -371,7 +373,7 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     await replaceText("[data-testid=template]", hostile);
     await click("[data-testid=run]");
     await eventually("the echo run", async () => (await liveRuns())[0]?.status === "success");
-    const row = await $("[data-testid=run-row]");
+    const row = await $(NEWEST_ROW);
     await (await row.findElement(By.css("button.main"))).click();
     const response = await $("[data-testid=run-detail] [data-testid=response]");
     await eventually("the rendered response", async () => (await textOf(response)).includes("bold"));

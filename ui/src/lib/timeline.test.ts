@@ -10,6 +10,9 @@ import {
   layout,
   layoutFor,
   nearTheEnd,
+  noSlots,
+  placeInSlots,
+  type Slots,
   PREFETCH_SCREENS,
   ROW_HEIGHT,
   rowOfRun,
@@ -177,6 +180,65 @@ describe("visible rows", () => {
     const later = visibleRows(l, top + DETAIL_HEIGHT, 100, expanded, 0);
     expect(later[0].key).toBe("r11");
     expect(later.every((r) => displayTop(r, expanded) + displayHeight(r, expanded) > top + DETAIL_HEIGHT)).toBe(true);
+  });
+});
+
+describe("row slots", () => {
+  /** Slot of each row shown, by row key ("r3": the fourth run element, "d0": the first header). */
+  function slotOf(slots: Slots) {
+    const of = new Map<string, string>();
+    slots.runs.rows.forEach((row, i) => slots.runs.shown[i] && of.set(row.key, `r${i}`));
+    slots.days.rows.forEach((row, i) => slots.days.shown[i] && of.set(row.key, `d${i}`));
+    return of;
+  }
+
+  it("keeps a row's slot while it stays in view and reuses freed slots for rows scrolling in", () => {
+    // Runs a minute apart over several days: day headers scroll by too.
+    const l = layout(history(5_000, 1), now);
+    let shown = visibleRows(l, 0, 600, -1, 4);
+    let slots = placeInSlots(shown, noSlots());
+    expect(slotOf(slots).size).toBe(shown.length);
+    const first = slotOf(slots);
+
+    // A few pixels down: the rows still in view keep their slots.
+    shown = visibleRows(l, 20, 600, -1, 4);
+    slots = placeInSlots(shown, slots);
+    const moved = slotOf(slots);
+    for (const row of shown) if (first.has(row.key)) expect(moved.get(row.key)).toBe(first.get(row.key));
+    // Nothing moved: the same slots.
+    expect(placeInSlots(shown, slots)).toBe(slots);
+
+    // A long scroll, a little less than a screen at a time: every row in view has a slot of its
+    // kind, and there are never more slots of a kind than the most rows of that kind in view
+    // (slots out of use are kept, hidden, not dropped).
+    const most = { run: 0, day: 0 };
+    for (let top = 0; top < l.height - 600; top += 577) {
+      shown = visibleRows(l, top, 600, -1, 4);
+      slots = placeInSlots(shown, slots);
+      const of = slotOf(slots);
+      expect(of.size).toBe(shown.length);
+      expect(slots.runs.shown.filter(Boolean).length + slots.days.shown.filter(Boolean).length).toBe(shown.length);
+      for (const row of shown) expect(of.get(row.key)?.[0]).toBe(row.kind === "run" ? "r" : "d");
+      for (const kind of ["run", "day"] as const) {
+        most[kind] = Math.max(most[kind], shown.filter((row) => row.kind === kind).length);
+      }
+    }
+    expect(slots.runs.rows.length).toBe(most.run);
+    expect(slots.days.rows.length).toBe(most.day);
+  });
+
+  it("keeps the slots of the rows in view when the layout is rebuilt with new objects", () => {
+    const runs = history(300, 1);
+    const before = placeInSlots(visibleRows(layout(runs, now), 0, 600, -1, 4), noSlots());
+    // A new run arrives on top: a new layout, new row objects, the same runs below it.
+    const shown = visibleRows(layout([run(9_999, new Date(now.getTime() - 60_000)), ...runs], now), 0, 600, -1, 4);
+    const after = placeInSlots(shown, before);
+    const [was, is] = [slotOf(before), slotOf(after)];
+    const kept = shown.filter((row) => was.has(row.key));
+    expect(kept.length).toBeGreaterThan(10);
+    for (const row of kept) expect(is.get(row.key)).toBe(was.get(row.key));
+    // The row objects are the new layout's.
+    after.runs.rows.forEach((row, i) => after.runs.shown[i] && expect(shown).toContain(row));
   });
 });
 

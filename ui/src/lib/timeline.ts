@@ -174,3 +174,60 @@ export function rowOfRun(layout: TimelineLayout, index: number): RunRow | undefi
 export function nearTheEnd(scrollTop: number, viewport: number, height: number): boolean {
   return scrollTop + viewport > height - PREFETCH_SCREENS * Math.max(viewport, 10 * ROW_HEIGHT);
 }
+
+/**
+ * Rows in slots, one element each: slot `i` shows `rows[i]` when `shown[i]`; a slot not shown keeps
+ * the last row it showed, hidden, ready for the next row that scrolls in.
+ */
+export interface SlotList<R extends TimelineRow> {
+  rows: R[];
+  shown: boolean[];
+}
+
+/** The run slots and the day-header slots (their elements differ). */
+export interface Slots {
+  runs: SlotList<RunRow>;
+  days: SlotList<DayRow>;
+}
+
+/** No slots yet. */
+export function noSlots(): Slots {
+  return { runs: { rows: [], shown: [] }, days: { rows: [], shown: [] } };
+}
+
+/**
+ * The rows in view, placed in slots that are reused as rows scroll in and out: a row still in
+ * view keeps the slot it had in `previous` (matched by key), and a row scrolling in takes a slot
+ * left by one that scrolled out. A slot is never emptied, only hidden, so a view that renders one
+ * element per slot (each placed by its own offset, never moved) changes the text of a few elements
+ * as it scrolls. Keyed on the run, it made a new row and dropped an old one for every row scrolled
+ * by; an emptied slot would do the same, and moving elements to keep them in order makes WebKit
+ * build their rendering again.
+ */
+export function placeInSlots(rows: readonly TimelineRow[], previous: Slots): Slots {
+  const runs = place(rows.filter((row): row is RunRow => row.kind === "run"), previous.runs);
+  const days = place(rows.filter((row): row is DayRow => row.kind === "day"), previous.days);
+  return runs === previous.runs && days === previous.days ? previous : { runs, days };
+}
+
+function place<R extends TimelineRow>(rows: readonly R[], previous: SlotList<R>): SlotList<R> {
+  const wanted = new Map<string, R>();
+  for (const row of rows) wanted.set(row.key, row);
+  const next = previous.rows.slice();
+  const shown = previous.rows.map((row, i) => {
+    const same = wanted.get(row.key);
+    if (same === undefined) return false;
+    next[i] = same;
+    wanted.delete(row.key);
+    return true;
+  });
+  let free = 0;
+  for (const row of wanted.values()) {
+    while (free < shown.length && shown[free]) free += 1;
+    next[free] = row;
+    shown[free] = true;
+  }
+  const unchanged =
+    next.length === previous.rows.length && next.every((row, i) => row === previous.rows[i] && shown[i] === previous.shown[i]);
+  return unchanged ? previous : { rows: next, shown };
+}
