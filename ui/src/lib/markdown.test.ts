@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { renderMarkdown } from "./markdown";
 
 const hostile = [
@@ -42,5 +42,20 @@ describe("renderMarkdown", () => {
     for (const img of host.querySelectorAll("img")) expect(img.getAttribute("src")).toBeNull();
     expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
     host.remove();
+  });
+
+  it("cleans a response where it was parsed, without making a document for it", () => {
+    const parse = vi.spyOn(DOMParser.prototype, "parseFromString");
+    const create = vi.spyOn(document.implementation, "createHTMLDocument");
+    try {
+      const html = renderMarkdown("</div></template><img src=x onerror=\"window.__pwned=7\">\n\n**still here**");
+      expect(html).toContain("<strong>still here</strong>");
+      expect(html.toLowerCase()).not.toContain("onerror");
+      expect(parse).not.toHaveBeenCalled();
+      expect(create).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+      create.mockRestore();
+    }
   });
 });

@@ -10,10 +10,19 @@ const marked = new Marked({ gfm: true, breaks: false, async: false });
 const FORBID_TAGS = ["style", "script", "iframe", "frame", "object", "embed", "form", "input", "button", "textarea", "select", "link", "meta", "base", "svg", "math"];
 const FORBID_ATTR = ["style", "srcset", "action", "formaction", "background", "ping"];
 
-let hooked = false;
+let configured = false;
 
 function purifier(): typeof DOMPurify {
-  if (!hooked) {
+  if (!configured) {
+    // Set once: parsing the options on every call made them again for each response shown.
+    DOMPurify.setConfig({
+      USE_PROFILES: { html: true },
+      FORBID_TAGS,
+      FORBID_ATTR,
+      ALLOW_DATA_ATTR: false,
+      ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+      IN_PLACE: true,
+    });
     DOMPurify.addHook("afterSanitizeAttributes", (node) => {
       if (node.tagName === "A") {
         const href = node.getAttribute("href") ?? "";
@@ -27,19 +36,21 @@ function purifier(): typeof DOMPurify {
         node.removeAttribute("src");
       }
     });
-    hooked = true;
+    configured = true;
   }
   return DOMPurify;
 }
 
 /** Markdown as sanitized HTML, safe to put into the page. */
 export function renderMarkdown(source: string): string {
-  const html = marked.parse(source) as string;
-  return purifier().sanitize(html, {
-    USE_PROFILES: { html: true },
-    FORBID_TAGS,
-    FORBID_ATTR,
-    ALLOW_DATA_ATTR: false,
-    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
-  });
+  // Parsed in a <template>, whose contents belong to an inert document (no script runs, no image
+  // loads, no handler fires) that the page keeps, then cleaned in place there. DOMPurify's own
+  // way, a DOMParser, made a whole new document for every response shown: in WebKit ~1 MB each
+  // until the collector came by.
+  const template = document.createElement("template");
+  template.innerHTML = marked.parse(source) as string;
+  const root = template.content.ownerDocument.createElement("div");
+  root.append(template.content);
+  purifier().sanitize(root);
+  return root.innerHTML;
 }
