@@ -72,6 +72,9 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
 /// Opens the store (creating the sample prompt on a first launch) and runs the app until its
 /// window closes.
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    // Before any thread starts (the async runtime below starts several).
+    #[cfg(target_os = "linux")]
+    webview::prepare_environment();
     let path = db_path()?;
     let store = tauri::async_runtime::block_on(async {
         let store = Store::open(&path).await?;
