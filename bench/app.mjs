@@ -5,10 +5,11 @@
 //
 // Env: PROMPTLINE_APP (binary), APPBENCH_DB (database), APPBENCH_LAUNCHES (default 7),
 //      APPBENCH_CLICKS (default 20), APPBENCH_PAGES (default 8),
-//      APPBENCH_SCROLL_SPEED (px/s, default 3000), APPBENCH_SCROLL_SECONDS (default 8).
+//      APPBENCH_SCROLL_SPEED (px/s, default 3000), APPBENCH_SCROLL_SECONDS (default 20),
+//      APPBENCH_SMAPS (a folder: keep each process's /proc/PID/smaps at each snapshot).
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
@@ -21,7 +22,11 @@ const LAUNCHES = Number(process.env.APPBENCH_LAUNCHES ?? 7);
 const CLICKS = Number(process.env.APPBENCH_CLICKS ?? 20);
 const PAGES = Number(process.env.APPBENCH_PAGES ?? 8);
 const SCROLL_SPEED = Number(process.env.APPBENCH_SCROLL_SPEED ?? 3000);
-const SCROLL_SECONDS = Number(process.env.APPBENCH_SCROLL_SECONDS ?? 8);
+// Long enough for WebKit's memory to go through its cycle while scrolling (it grows by ~15 MB
+// over 6-9 s, then falls back): the peak sampled below then sees the top of it.
+const SCROLL_SECONDS = Number(process.env.APPBENCH_SCROLL_SECONDS ?? 20);
+/** How often the memory is sampled during the interactions, for its peak. */
+const SAMPLE_MS = 200;
 if (!DB) throw new Error("APPBENCH_DB is not set");
 
 const log = (...a) => console.error("[app.mjs]", ...a);
@@ -90,8 +95,19 @@ function tree(rootPid) {
 }
 
 /** Memory of the app process and, separately, its WebKit helpers (all under tauri-driver). */
-function memory(driverPid) {
+function memory(driverPid, label) {
   const procs = tree(driverPid);
+  // APPBENCH_SMAPS=<dir>: keep each process's /proc/PID/smaps at each snapshot, to see where the
+  // memory is (by mapping), e.g. with bench/smaps.py.
+  if (process.env.APPBENCH_SMAPS && label) {
+    mkdirSync(process.env.APPBENCH_SMAPS, { recursive: true });
+    for (const p of procs) {
+      try {
+        const text = readFileSync(`/proc/${p.pid}/smaps`, "utf8");
+        writeFileSync(path.join(process.env.APPBENCH_SMAPS, `${label}-${p.name}.smaps`), text);
+      } catch {}
+    }
+  }
   const app = procs.filter((p) => p.name.startsWith("promptline"));
   const webkit = procs.filter((p) => /^WebKit(WebProces|NetworkPr|GPUProces)/.test(p.name));
   const sum = (xs, k) => xs.reduce((s, p) => s + p[k], 0);
@@ -104,6 +120,29 @@ function memory(driverPid) {
       procs: webkit.map((p) => `${p.name}:${p.hwmMB.toFixed(0)}`),
     },
     totalHwmMB: sum(app, "hwmMB") + sum(webkit, "hwmMB"),
+  };
+}
+
+/**
+ * Samples the PSS of the app and its WebKit processes every SAMPLE_MS until `stop()`: the largest
+ * sum seen, its parts and the phase it was seen in (the snapshots alone can fall between peaks).
+ */
+function memoryPeak(driverPid) {
+  let phase = "start";
+  let samples = 0;
+  let peak = { pssMB: 0, appMB: 0, webkitMB: 0, phase };
+  const timer = setInterval(() => {
+    const m = memory(driverPid);
+    const pss = m.app.pssMB + m.webkit.pssMB;
+    samples += 1;
+    if (pss > peak.pssMB) peak = { pssMB: pss, appMB: m.app.pssMB, webkitMB: m.webkit.pssMB, phase };
+  }, SAMPLE_MS);
+  return {
+    phase: (name) => (phase = name),
+    stop: () => {
+      clearInterval(timer);
+      return { ...peak, samples, everyMs: SAMPLE_MS };
+    },
   };
 }
 
@@ -224,7 +263,6 @@ const NEXT_PAGE = `
   const done = arguments[arguments.length - 1];
   const tl = document.querySelector('[data-testid=timeline]');
   const before = Number(tl.getAttribute('aria-rowcount'));
-  const lastId = () => { const r = tl.querySelectorAll('[data-testid=run-row]'); return r.length ? r[r.length - 1].dataset.runId : null; };
   window.__benchIpc = [];
   const t0 = performance.now();
   let finished = false;
@@ -297,16 +335,19 @@ let pages = [];
 let memAfterScroll = null;
 let scroll = null;
 let memAfterPages = null;
+let memPeak = null;
 
 for (let i = 0; i < LAUNCHES; i++) {
   const s = await session();
   log(`launch ${i + 1}: first run row after ${s.launch.wallMs.toFixed(0)} ms (session ${s.launch.sessionMs.toFixed(0)} ms, in page ${s.launch.pageNavToRowMs.toFixed(0)} ms)`);
   launches.push(s.launch);
   await sleep(300);
-  memAfterFirst.push(memory(s.driverPid));
+  memAfterFirst.push(memory(s.driverPid, `first-${i + 1}`));
   if (i === LAUNCHES - 1) {
     // The interactions, on the last launch (the app has settled after a short pause).
     await sleep(1000);
+    const sampler = memoryPeak(s.driverPid);
+    sampler.phase("expands");
     // Time each IPC call: on Linux the UI's invoke() goes through fetch("ipc://localhost/<command>")
     // (window.__TAURI_INTERNALS__.invoke itself is read-only), so wrap fetch and record the time to
     // the response: the Rust command, its query and serialization, and the IPC hop.
@@ -332,6 +373,7 @@ for (let i = 0; i < LAUNCHES; i++) {
       await s.driver.executeAsyncScript(COLLAPSE, id);
       await sleep(100);
     }
+    sampler.phase("next pages");
     for (let p = 0; p < PAGES; p++) {
       const r = await s.driver.executeAsyncScript(NEXT_PAGE);
       log(`next page: ${r.before} -> ${r.after} rows in ${r.domMs?.toFixed(1)} ms (next frame ${r.frameMs?.toFixed(1)} ms, runs_page IPC ${r.ipcMs?.toFixed(1)} ms)${r.timeout ? " TIMEOUT" : ""}`);
@@ -339,11 +381,16 @@ for (let i = 0; i < LAUNCHES; i++) {
       await sleep(200);
     }
     await sleep(300);
-    memAfterPages = memory(s.driverPid);
+    memAfterPages = memory(s.driverPid, "pages");
+    sampler.phase("steady scroll");
+    await s.driver.manage().setTimeouts({ script: SCROLL_SECONDS * 1000 + 30_000 });
     scroll = await s.driver.executeAsyncScript(SCROLL, SCROLL_SPEED, SCROLL_SECONDS);
     log(`scroll at ${SCROLL_SPEED} px/s: ${scroll.fromRows} -> ${scroll.toRows} rows in ${scroll.seconds.toFixed(1)} s, ${scroll.frames.length} frames, waits ${JSON.stringify(scroll.waits.map(Math.round))}`);
     await sleep(300);
-    memAfterScroll = memory(s.driverPid);
+    memAfterScroll = memory(s.driverPid, "scroll");
+    sampler.phase("after the scroll");
+    await sleep(1000);
+    memPeak = sampler.stop();
   }
   await s.close();
 }
@@ -386,6 +433,7 @@ console.log(
         afterFirstPage: memAfterFirst,
         afterPages: memAfterPages,
         afterScroll: memAfterScroll,
+        peak: memPeak,
       },
     },
     null,

@@ -69,6 +69,11 @@ const peakWk = Math.max(...r.memory.afterFirstPage.map((m) => m.webkit.hwmMB), r
 const pssAll = [...r.memory.afterFirstPage, r.memory.afterPages, r.memory.afterScroll].filter(Boolean).map((m) => m.app.pssMB + m.webkit.pssMB);
 const pssMax = Math.max(...pssAll);
 const pssTop = [...r.memory.afterFirstPage, r.memory.afterPages, r.memory.afterScroll].filter(Boolean).find((m) => m.app.pssMB + m.webkit.pssMB === pssMax);
+const sampled = r.memory.peak;
+const pssPeak = Math.max(pssMax, sampled?.pssMB ?? 0);
+const peakParts = sampled && sampled.pssMB >= pssMax
+  ? { app: sampled.appMB, webkit: sampled.webkitMB, when: `during the ${sampled.phase}` }
+  : { app: pssTop.app.pssMB, webkit: pssTop.webkit.pssMB, when: "at a snapshot" };
 const first = r.memory.afterFirstPage[r.memory.afterFirstPage.length - 1];
 const sc = r.memory.afterScroll;
 const L = r.launch.wallMs, E = r.expand.frameMs, P = r.nextPage.frameMs;
@@ -76,7 +81,7 @@ const why = {
   launch: L.median > 1000 ? " — includes WebDriver session setup and WebKit process start; see breakdown" : "",
   expand: E.median > 50 ? ` — get_run IPC is ${f(r.expand.ipcMs.median)} ms of it; the rest is in the webview (markdown render, layout, paint)` : "",
   page: P.median > 50 ? ` — runs_page IPC (query + serialization + hop) is ${f(r.nextPage.ipcMs.median)} ms of it; the rest is in the webview (rendering the rows scrolled into view, the page, paint)` : "",
-  mem: pssMax > 300 ? ` — app process ${f(pssTop.app.pssMB)} MB + WebKit processes ${f(pssTop.webkit.pssMB)} MB; see the notes` : "",
+  mem: ` — ${peakParts.when}: app process ${f(peakParts.app)} MB + WebKit processes ${f(peakParts.webkit)} MB${pssPeak > 300 ? "; see the notes" : ""}`,
 };
 const S = r.scroll;
 const scrollRows = S ? `| Scrolling steadily at ${S.speedPxPerS.toLocaleString("en")} px/s for ${S.seconds.toFixed(0)} s (${S.rows} runs, ${S.pages} pages): time spent at the end waiting for a page | ${f(S.waitedMs)} ms | | ${S.waits.length ? f(Math.max(...S.waits)) + " ms" : "—"} | ${S.pages} | 50 ms | ${verdict(S.waitedMs / Math.max(1, S.pages), 50)} — pages are asked for 3 screens before the end |
@@ -98,7 +103,8 @@ through tauri-driver + WebKitWebDriver; see the script header for what it does).
 | Jump to the end → next page rendered (next frame; the page is not loaded yet) | ${f(P.median)} ms | ${f(P.min)} ms | ${f(P.max)} ms | ${P.n} | 50 ms | ${verdict(P.median, 50)}${why.page} |
 | ↳ rows in DOM (before the frame) | ${f(r.nextPage.domMs.median)} ms | ${f(r.nextPage.domMs.min)} ms | ${f(r.nextPage.domMs.max)} ms | ${r.nextPage.domMs.n} | | |
 | ↳ runs_page IPC (fetch to ipc://localhost/runs_page until its response) | ${f(r.nextPage.ipcMs.median)} ms | ${f(r.nextPage.ipcMs.min)} ms | ${f(r.nextPage.ipcMs.max)} ms | ${r.nextPage.ipcMs.n} | | |
-${scrollRows}| PSS (shared pages split), app + WebKit processes, largest snapshot | ${f(pssMax)} MB | ${f(Math.min(...pssAll))} MB | | ${pssAll.length} | 300 MB | ${verdict(pssMax, 300)}${why.mem} |
+${scrollRows}| Memory: PSS (shared pages split) of the app + WebKit processes, peak${sampled ? ` (sampled every ${sampled.everyMs} ms through the interactions, and the snapshots)` : ""} | ${f(pssPeak)} MB | | | ${(sampled?.samples ?? 0) + pssAll.length} | 300 MB | ${verdict(pssPeak, 300)}${why.mem} |
+| ↳ largest of the snapshots below | ${f(pssMax)} MB | ${f(Math.min(...pssAll))} MB | | ${pssAll.length} | | |
 | Peak RSS (VmHWM), app + WebKit processes (shared libraries counted in each) | ${f(peakApp + peakWk)} MB | | | | | not the target'"'"'s figure, see below |
 
 Memory, MB (VmRSS now / VmHWM peak, from /proc of the process tree under tauri-driver):
@@ -109,11 +115,13 @@ Memory, MB (VmRSS now / VmHWM peak, from /proc of the process tree under tauri-d
 ${r.memory.afterPages ? `| After ${r.expand.kinds.length} expands and ${r.nextPage.rows.length} next pages | ${f(r.memory.afterPages.app.rssMB)} | ${f(r.memory.afterPages.app.hwmMB)} | ${f(r.memory.afterPages.app.pssMB)} | ${f(r.memory.afterPages.webkit.rssMB)} | ${f(r.memory.afterPages.webkit.hwmMB)} | ${f(r.memory.afterPages.webkit.pssMB)} | ${r.memory.afterPages.webkit.procs.join(", ")} |
 ` : ""}| After ${r.expand.kinds.length} expands, ${r.nextPage.rows.length} next pages${S ? " and the steady scroll" : ""} | ${f(sc?.app.rssMB)} | ${f(sc?.app.hwmMB)} | ${f(sc?.app.pssMB)} | ${f(sc?.webkit.rssMB)} | ${f(sc?.webkit.hwmMB)} | ${f(sc?.webkit.pssMB)} | ${sc?.webkit.procs.join(", ") ?? ""} |
 
-The memory target is judged on PSS: RSS counts the shared library pages (WebKit, GTK, ICU) in
-every process that maps them, so the sum of the three processes'"'"' RSS counts them up to three
-times; PSS (from /proc/PID/smaps_rollup) splits each shared page between the processes that map
-it, so App PSS + WebKit PSS is what the app costs the machine (it still includes the app'"'"'s share
-of libraries that other programs on a desktop would share too).
+The memory target is judged on the peak PSS, sampled every 200 ms from the first interaction
+until a second after the scroll: WebKit'"'"'s memory rises and falls by ~15 MB every few seconds
+while it renders, and a snapshot can fall anywhere on that cycle. PSS, because RSS counts the
+shared library pages (WebKit, GTK, ICU) in every process that maps them, so the sum of the three
+processes'"'"' RSS counts them up to three times; PSS (from /proc/PID/smaps_rollup) splits each
+shared page between the processes that map it, so App PSS + WebKit PSS is what the app costs the
+machine (it still includes the app'"'"'s share of libraries that other programs on a desktop would share too).
 
 What each figure includes:
 
