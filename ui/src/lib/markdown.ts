@@ -45,8 +45,7 @@ function purifier(): typeof DOMPurify {
 export function renderMarkdown(source: string): string {
   // Parsed in a <template>, whose contents belong to an inert document (no script runs, no image
   // loads, no handler fires) that the page keeps, then cleaned in place there. DOMPurify's own
-  // way, a DOMParser, made a whole new document for every response shown: in WebKit ~1 MB each
-  // until the collector came by.
+  // way, a DOMParser, made a whole new document (style engine and all) for every response shown.
   const template = document.createElement("template");
   template.innerHTML = marked.parse(source) as string;
   const root = template.content.ownerDocument.createElement("div");
