@@ -34,9 +34,9 @@ globalThis.ResizeObserver ??= class {
   disconnect() {}
 };
 
-function props(query: string | null) {
+function props(query: string | null, n = 10_000) {
   return {
-    items: runs(10_000),
+    items: runs(n),
     selected: 0,
     expandedId: null,
     marked: new Set<string>(),
@@ -120,5 +120,24 @@ describe("Timeline", () => {
     } finally {
       Object.defineProperty(Element.prototype, "clientHeight", height);
     }
+  });
+
+  it("offers the older runs at the end of a full window instead of loading more", async () => {
+    const asked: string[] = [];
+    const base = { ...props(null, 5), hasMore: true, onloadmore: () => asked.push("more"), onolder: () => asked.push("older") };
+    const first = render(Timeline, { props: { ...base, full: false } });
+    await tick();
+    expect(asked).toContain("more");
+    expect(first.container.querySelector("[data-testid=older-runs-end]")).toBeNull();
+    first.unmount();
+
+    asked.length = 0;
+    const { container } = render(Timeline, { props: { ...base, full: true, firstIndex: 4_000 } });
+    await tick();
+    expect(asked).toEqual([]);
+    container.querySelector<HTMLButtonElement>("[data-testid=older-runs-end]")!.click();
+    expect(asked).toEqual(["older"]);
+    // Rows say where they are in the whole view, not only in this window.
+    expect(shownRows(container)[0].getAttribute("aria-rowindex")).toBe("4001");
   });
 });

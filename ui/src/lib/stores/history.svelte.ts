@@ -6,6 +6,12 @@ import { startOfLocalDay } from "../format";
 
 /** Runs per page. */
 export const PAGE_SIZE = 200;
+/**
+ * The most runs the timeline holds at once (20 pages). Each loaded run costs the page ~1.5 KB,
+ * about twice that with the garbage collector's headroom; past this many, older runs open as a
+ * window of their own, so memory stays bounded however far someone reads back.
+ */
+export const MAX_LOADED = 4_000;
 /** Full runs (texts up to megabytes) kept after being expanded, the most recent ones. */
 export const DETAILS_KEPT = 50;
 
@@ -17,6 +23,15 @@ export interface FilterState {
   to: string;
   query: string;
 }
+
+/** Where the window of runs in view starts: the cursor its first page is asked with (`null` for
+ * the newest runs) and how many runs of the view come before it. */
+export interface WindowStart {
+  cursor: string | null;
+  skipped: number;
+}
+
+const NEWEST: WindowStart = { cursor: null, skipped: 0 };
 
 function blankFilter(): FilterState {
   return { statuses: [], model: "", from: "", to: "", query: "" };
@@ -40,7 +55,15 @@ class HistoryStore {
   /** Full runs loaded on expand (replaced, never edited in place: no deep proxies over texts). */
   details = $state.raw<Record<string, Run>>({});
   detailErrors = $state<Record<string, string>>({});
+  /** The window of runs in view, and the starts of the newer windows left behind, newest first. */
+  window = $state.raw<WindowStart>(NEWEST);
+  newer = $state.raw<WindowStart[]>([]);
   #generation = 0;
+  /** The filter the window belongs to: another filter starts again from the newest runs. */
+  #windowFilter = "";
+
+  /** Whether the window holds all it may and older runs remain: they open as the next window. */
+  full = $derived(this.items.length >= MAX_LOADED && this.nextCursor !== null);
 
   /** Whether the filter narrows anything beyond the prompt. */
   filtered = $derived(
@@ -92,16 +115,42 @@ class HistoryStore {
     void this.reload();
   }
 
-  /** Loads the first page and the count again. */
+  /**
+   * Loads the window's first page and the count again: from where the window starts, or from the
+   * newest runs when the filter or the prompt changed.
+   */
   async reload(): Promise<void> {
-    const generation = ++this.#generation;
     const filter = this.runFilter();
-    const selectedId = this.items[this.selected]?.id ?? null;
+    const key = JSON.stringify(filter);
+    const start = key === this.#windowFilter ? this.window : NEWEST;
+    await this.#load(filter, start, start === NEWEST ? [] : this.newer, key);
+  }
+
+  /** Opens the runs after this window's last as a window of their own. */
+  async olderRuns(): Promise<void> {
+    if (!this.nextCursor) return;
+    const start = { cursor: this.nextCursor, skipped: this.window.skipped + this.items.length };
+    await this.#load(this.runFilter(), start, [this.window, ...this.newer], this.#windowFilter, true);
+  }
+
+  /** Goes back to the window before this one. */
+  async newerRuns(): Promise<void> {
+    const [start, ...rest] = this.newer;
+    if (!start) return;
+    await this.#load(this.runFilter(), start, rest, this.#windowFilter, true);
+  }
+
+  async #load(filter: RunFilter, start: WindowStart, newer: WindowStart[], key: string, moved = false): Promise<void> {
+    const generation = ++this.#generation;
+    const selectedId = moved ? null : (this.items[this.selected]?.id ?? null);
     this.loading = true;
     this.error = null;
     try {
-      const [page, count] = await Promise.all([api.runsPage(filter, null, PAGE_SIZE), api.countRuns(filter)]);
+      const [page, count] = await Promise.all([api.runsPage(filter, start.cursor, PAGE_SIZE), api.countRuns(filter)]);
       if (generation !== this.#generation) return;
+      this.window = start;
+      this.newer = newer;
+      this.#windowFilter = key;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
       this.count = count;
@@ -109,7 +158,7 @@ class HistoryStore {
       if (this.expandedId && !page.items.some((r) => r.id === this.expandedId)) this.expandedId = null;
       // The selection follows its run when newer runs push it down.
       const kept = selectedId === null ? -1 : page.items.findIndex((r) => r.id === selectedId);
-      this.selected = kept >= 0 ? kept : Math.min(this.selected, page.items.length - 1);
+      this.selected = moved ? (page.items.length > 0 ? 0 : -1) : kept >= 0 ? kept : Math.min(this.selected, page.items.length - 1);
     } catch (error) {
       if (generation === this.#generation) this.error = toApiError(error).message;
     } finally {
@@ -119,7 +168,7 @@ class HistoryStore {
 
   /** Loads the next page, if there is one. */
   async loadMore(): Promise<void> {
-    if (!this.nextCursor || this.loadingMore || this.loading) return;
+    if (!this.nextCursor || this.loadingMore || this.loading || this.full) return;
     const generation = this.#generation;
     this.loadingMore = true;
     try {
@@ -185,10 +234,20 @@ class HistoryStore {
     this.marked = marked;
   }
 
-  /** Adds a just-recorded run at the top when it matches what is shown. */
+  /** Adds a just-recorded run at the top when it matches what is shown (in an older window, the
+   * count only: the person reading back keeps their place). */
   recorded(run: RunSummary): void {
     if (this.promptId !== null && run.prompt_id !== this.promptId) return;
-    void this.reload();
+    if (this.window.cursor === null) void this.reload();
+    else void this.#recount();
+  }
+
+  async #recount(): Promise<void> {
+    try {
+      this.count = await api.countRuns(this.runFilter());
+    } catch {
+      // The count stays as it was; the next reload brings it up to date.
+    }
   }
 }
 

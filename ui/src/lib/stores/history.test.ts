@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunFilter, RunSummary } from "../api";
-import { DETAILS_KEPT, history, PAGE_SIZE } from "./history.svelte";
+import { DETAILS_KEPT, history, MAX_LOADED, PAGE_SIZE } from "./history.svelte";
 
 function run(i: number): RunSummary {
   return {
@@ -91,5 +91,64 @@ describe("history store", () => {
     });
     await history.reload();
     expect(history.error).toBe("database error: disk I/O error");
+  });
+
+  it("holds MAX_LOADED runs at a time and opens older runs as a window of their own", async () => {
+    const cursors: (string | null)[] = [];
+    let counts = 0;
+    mockIPC((cmd, args) => {
+      if (cmd === "count_runs") {
+        counts += 1;
+        return 100_000;
+      }
+      if (cmd !== "runs_page") throw { code: "not_found", message: cmd };
+      // Cursor "k<n>": the page starts at run n.
+      const cursor = (args as { cursor?: string | null }).cursor ?? null;
+      const at = cursor ? Number(cursor.slice(1)) : 0;
+      cursors.push(cursor);
+      return { items: Array.from({ length: PAGE_SIZE }, (_, i) => run(at + i)), next_cursor: `k${at + PAGE_SIZE}` };
+    });
+    history.filter = { statuses: [], model: "", from: "", to: "", query: "" };
+    await history.open(null);
+    await history.reload();
+    expect(history.window).toEqual({ cursor: null, skipped: 0 });
+    while (!history.full) await history.loadMore();
+    expect(history.items).toHaveLength(MAX_LOADED);
+    const asked = cursors.length;
+    await history.loadMore();
+    expect(cursors).toHaveLength(asked);
+
+    await history.olderRuns();
+    expect(history.window).toEqual({ cursor: `k${MAX_LOADED}`, skipped: MAX_LOADED });
+    expect(history.newer).toEqual([{ cursor: null, skipped: 0 }]);
+    expect(history.items).toHaveLength(PAGE_SIZE);
+    expect(history.items[0].id).toBe(`r${MAX_LOADED}`);
+    expect(history.selected).toBe(0);
+    expect(history.full).toBe(false);
+
+    // The same filter: a reload (after a delete, say) stays in this window, and a run recorded
+    // meanwhile changes the count, not the runs in view.
+    await history.reload();
+    expect(history.window.skipped).toBe(MAX_LOADED);
+    expect(cursors.at(-1)).toBe(`k${MAX_LOADED}`);
+    const [pages, counted] = [cursors.length, counts];
+    history.recorded(run(-1));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(cursors).toHaveLength(pages);
+    expect(counts).toBe(counted + 1);
+
+    await history.newerRuns();
+    expect(history.window).toEqual({ cursor: null, skipped: 0 });
+    expect(history.newer).toEqual([]);
+    expect(history.items[0].id).toBe("r0");
+
+    // Another filter starts again from the newest runs.
+    await history.olderRuns();
+    expect(history.window.skipped).toBe(PAGE_SIZE);
+    history.filter.statuses = ["error"];
+    await history.reload();
+    expect(history.window).toEqual({ cursor: null, skipped: 0 });
+    expect(history.newer).toEqual([]);
+    expect(cursors.at(-1)).toBeNull();
   });
 });
