@@ -39,6 +39,8 @@ enum Command {
     Import(commands::transfer::ImportArgs),
     /// Export runs as JSONL, JSON or CSV
     Export(commands::transfer::ExportArgs),
+    /// Runs per day by status and per model: runs, errors, latency (p50, p95) and tokens
+    Stats(commands::stats::StatsArgs),
     /// Add, list and remove providers: the APIs that `PROVIDER/MODEL` addresses point at
     #[command(subcommand)]
     Provider(commands::provider::ProviderCommand),
@@ -116,6 +118,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rm(args) => commands::history::remove(&store, args).await?,
         Command::Import(args) => commands::transfer::import(&store, args).await?,
         Command::Export(args) => commands::transfer::export(&store, args).await?,
+        Command::Stats(args) => commands::stats::execute(&store, args).await?,
         Command::Provider(command) => commands::provider::execute(&store, command).await?,
         Command::Key(command) => commands::key::execute(&store, command).await?,
         Command::Models(args) => commands::models::execute(&store, args).await?,

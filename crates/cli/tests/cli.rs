@@ -193,6 +193,37 @@ fn filters_narrow_the_history() {
 }
 
 #[test]
+fn stats_sum_up_the_runs_a_filter_matches() {
+    let env = Env::new();
+    env.ok(&["run", "--text", "alpha kubernetes"]);
+    env.ok(&["run", "--text", "beta postgres", "--repeat", "2"]);
+    let stats = env.json(&["stats", "--json"]);
+    assert_eq!(stats["runs"]["success"], 3);
+    assert_eq!(stats["days"].as_array().unwrap().len(), 1);
+    let day = &stats["days"][0];
+    assert_eq!(day["runs"]["success"], 3);
+    assert_eq!(
+        day["day"].as_str().unwrap(),
+        chrono::Local::now().format("%Y-%m-%d").to_string()
+    );
+    let model = &stats["models"][0];
+    assert_eq!(
+        (model["provider"].as_str(), model["model"].as_str()),
+        (Some("echo"), Some("echo"))
+    );
+    assert!(
+        model["p50_ms"].is_i64() && model["p95_ms"].is_i64(),
+        "{model}"
+    );
+
+    let narrowed = env.json(&["stats", "-q", "kubernetes", "--json"]);
+    assert_eq!(narrowed["runs"]["success"], 1);
+    let table = env.ok(&["stats"]);
+    assert!(table.contains("3 runs: 3 success"), "{table}");
+    assert!(table.contains("echo/echo"), "{table}");
+}
+
+#[test]
 fn export_then_import_round_trips_and_bad_imports_change_nothing() {
     let env = Env::new();
     for i in 0..4 {

@@ -11,4 +11,5 @@ pub mod template;
 
 pub use domain::*;
 pub use error::{Error, Result};
+pub use store::stats::{DayStats, ModelStats, RunStats, StatusCounts};
 pub use store::Store;

@@ -6,6 +6,7 @@ pub mod models;
 pub mod prompt;
 pub mod provider;
 pub mod run;
+pub mod stats;
 pub mod transfer;
 
 use clap::Args;

@@ -7,6 +7,7 @@ pub mod prompts;
 pub mod providers;
 pub mod runs;
 pub mod search;
+pub mod stats;
 pub mod time_key;
 pub mod transfer;
 

@@ -1,0 +1,90 @@
+//! `promptline stats`: runs per day by status and per model (runs, errors, tokens, latency), under
+//! the same filters as `history`.
+
+use std::process::ExitCode;
+
+use chrono::{Local, Offset};
+use clap::Args;
+use promptline_core::{RunStats, Store};
+
+use super::FilterArgs;
+use crate::output;
+
+/// Arguments of `promptline stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Print JSON (days in your time zone, models most used first)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints the report.
+pub async fn execute(store: &Store, args: StatsArgs) -> anyhow::Result<ExitCode> {
+    let filter = args.filter.to_filter()?;
+    let offset_minutes = Local::now().offset().fix().local_minus_utc() / 60;
+    let stats = store.run_stats(&filter, offset_minutes).await?;
+    if args.json {
+        output::print_json(&stats)?;
+    } else if stats.runs.total() == 0 {
+        eprintln!("No runs match. Run something: promptline run --text \"Hello\" --model echo");
+    } else {
+        print_table(&stats);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(stats: &RunStats) {
+    let r = &stats.runs;
+    println!(
+        "{} runs: {} success, {} error, {} timeout, {} cancelled; {} tokens",
+        r.total(),
+        r.success,
+        r.error,
+        r.timeout,
+        r.cancelled,
+        stats.tokens
+    );
+    println!();
+    println!(
+        "{:<36}  {:>7}  {:>6}  {:>7}  {:>9}  {:>9}  {:>10}",
+        "MODEL", "RUNS", "ERRORS", "ERROR %", "P50", "P95", "TOKENS"
+    );
+    for m in &stats.models {
+        let failed = m.runs.error + m.runs.timeout;
+        println!(
+            "{:<36}  {:>7}  {:>6}  {:>6.1}%  {:>9}  {:>9}  {:>10}",
+            format!("{}/{}", m.provider, m.model),
+            m.runs.total(),
+            failed,
+            100.0 * failed as f64 / m.runs.total().max(1) as f64,
+            output::duration_ms(m.p50_ms),
+            output::duration_ms(m.p95_ms),
+            m.tokens
+        );
+    }
+    println!();
+    println!(
+        "{:<10}  {:>7}  {:>7}  {:>6}  {:>7}  {:>9}  {:>10}",
+        "DAY", "RUNS", "SUCCESS", "ERROR", "TIMEOUT", "CANCELLED", "TOKENS"
+    );
+    for d in stats.days.iter().rev().take(30) {
+        println!(
+            "{:<10}  {:>7}  {:>7}  {:>6}  {:>7}  {:>9}  {:>10}",
+            d.day,
+            d.runs.total(),
+            d.runs.success,
+            d.runs.error,
+            d.runs.timeout,
+            d.runs.cancelled,
+            d.tokens
+        );
+    }
+    if stats.days.len() > 30 {
+        println!(
+            "(the last 30 of {} days; --json has them all)",
+            stats.days.len()
+        );
+    }
+}

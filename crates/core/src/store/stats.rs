@@ -1,0 +1,187 @@
+//! Analytics over the runs a filter matches: runs per day by status, and per model the runs,
+//! errors, tokens and latency (median and 95th percentile of the successful runs).
+
+use serde::{Deserialize, Serialize};
+use sqlx::{QueryBuilder, Sqlite};
+
+use crate::domain::RunFilter;
+use crate::error::{Error, Result};
+use crate::store::filter::{self, Texts};
+use crate::store::Store;
+
+/// Most days a report spans: a filter over more days gets the last ones (about three years).
+pub const MAX_DAYS: usize = 1100;
+
+/// How many runs ended each way.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    /// Runs that succeeded.
+    pub success: i64,
+    /// Runs the provider (or the network) failed.
+    pub error: i64,
+    /// Runs stopped by their timeout.
+    pub timeout: i64,
+    /// Runs cancelled by the user.
+    pub cancelled: i64,
+}
+
+impl StatusCounts {
+    /// All the runs counted.
+    pub fn total(&self) -> i64 {
+        self.success + self.error + self.timeout + self.cancelled
+    }
+}
+
+/// One calendar day of runs.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayStats {
+    /// The day, `YYYY-MM-DD`, in the time zone the report was asked for.
+    pub day: String,
+    /// Its runs by status.
+    pub runs: StatusCounts,
+    /// Tokens its runs used.
+    pub tokens: i64,
+}
+
+/// One model's runs.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelStats {
+    /// The provider, e.g. `openai`.
+    pub provider: String,
+    /// The model, e.g. `gpt-4o-mini`.
+    pub model: String,
+    /// Its runs by status.
+    pub runs: StatusCounts,
+    /// Tokens its runs used.
+    pub tokens: i64,
+    /// Median execution time of its successful runs, in milliseconds.
+    pub p50_ms: Option<i64>,
+    /// 95th percentile execution time of its successful runs, in milliseconds.
+    pub p95_ms: Option<i64>,
+}
+
+/// What the analytics view shows for a filter.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStats {
+    /// Every run the filter matches, by status.
+    pub runs: StatusCounts,
+    /// Tokens they used.
+    pub tokens: i64,
+    /// Days with runs, oldest first (at most [`MAX_DAYS`], the latest).
+    pub days: Vec<DayStats>,
+    /// Models, most runs first.
+    pub models: Vec<ModelStats>,
+}
+
+/// Counts by status, then tokens, as a query's first five result columns.
+const COUNT_COLUMNS: &str = "sum(r.status = 'success'), sum(r.status = 'error'), \
+     sum(r.status = 'timeout'), sum(r.status = 'cancelled'), coalesce(sum(r.tokens_used), 0)";
+
+type Counted = (i64, i64, i64, i64, i64);
+
+fn status_counts((success, error, timeout, cancelled, _): Counted) -> StatusCounts {
+    StatusCounts {
+        success,
+        error,
+        timeout,
+        cancelled,
+    }
+}
+
+impl Store {
+    /// Runs per day and per model among those `filter` matches. Days are calendar days at
+    /// `utc_offset_minutes` from UTC (the viewer's offset; e.g. 60 for UTC+1).
+    pub async fn run_stats(&self, filter: &RunFilter, utc_offset_minutes: i32) -> Result<RunStats> {
+        if !(-16 * 60..=16 * 60).contains(&utc_offset_minutes) {
+            return Err(Error::invalid(format!(
+                "the UTC offset {utc_offset_minutes} minutes is not a time zone's: use -960 to 960"
+            )));
+        }
+        let offset_seconds = i64::from(utc_offset_minutes) * 60;
+        let mut stats = RunStats {
+            runs: StatusCounts::default(),
+            tokens: 0,
+            days: Vec::new(),
+            models: Vec::new(),
+        };
+
+        // The time key is microseconds << 10: `seq >> 10` is the run's time.
+        let mut days = QueryBuilder::<Sqlite>::new("SELECT date((r.seq >> 10) / 1000000 + ");
+        days.push_bind(offset_seconds)
+            .push(format!(", 'unixepoch') AS day, {COUNT_COLUMNS}"));
+        if !filter::push_from_where(&mut days, filter, None, Texts::Without).matches_any {
+            return Ok(stats);
+        }
+        days.push(" GROUP BY day ORDER BY day");
+        let rows: Vec<(String, i64, i64, i64, i64, i64)> =
+            days.build_query_as().fetch_all(self.pool()).await?;
+        let skip = rows.len().saturating_sub(MAX_DAYS);
+        for (day, success, error, timeout, cancelled, tokens) in rows {
+            let runs = status_counts((success, error, timeout, cancelled, tokens));
+            stats.runs.success += runs.success;
+            stats.runs.error += runs.error;
+            stats.runs.timeout += runs.timeout;
+            stats.runs.cancelled += runs.cancelled;
+            stats.tokens += tokens;
+            stats.days.push(DayStats { day, runs, tokens });
+        }
+        stats.days.drain(..skip);
+
+        let mut models =
+            QueryBuilder::<Sqlite>::new(format!("SELECT r.provider, r.model, {COUNT_COLUMNS}"));
+        filter::push_from_where(&mut models, filter, None, Texts::Without);
+        models.push(" GROUP BY r.provider, r.model ORDER BY count(*) DESC, r.provider, r.model");
+        let rows: Vec<(String, String, i64, i64, i64, i64, i64)> =
+            models.build_query_as().fetch_all(self.pool()).await?;
+        stats.models = rows
+            .into_iter()
+            .map(
+                |(provider, model, success, error, timeout, cancelled, tokens)| ModelStats {
+                    provider,
+                    model,
+                    runs: status_counts((success, error, timeout, cancelled, tokens)),
+                    tokens,
+                    p50_ms: None,
+                    p95_ms: None,
+                },
+            )
+            .collect();
+
+        // Percentiles of the successful runs' execution times: each model's times in order, and
+        // the ones at ranks ceil(n / 2) and ceil(n * 95 / 100).
+        let mut latency = QueryBuilder::<Sqlite>::new(
+            "SELECT provider, model, ms, rn, n FROM (SELECT provider, model, ms, \
+             row_number() OVER (PARTITION BY provider, model ORDER BY ms) AS rn, \
+             count(*) OVER (PARTITION BY provider, model) AS n \
+             FROM (SELECT r.provider AS provider, r.model AS model, r.execution_time_ms AS ms, \
+             r.status AS status",
+        );
+        filter::push_from_where(&mut latency, filter, None, Texts::Without);
+        latency.push(
+            ") WHERE status = 'success') \
+             WHERE rn = (n + 1) / 2 OR rn = (n * 95 + 99) / 100",
+        );
+        let rows: Vec<(String, String, i64, i64, i64)> =
+            latency.build_query_as().fetch_all(self.pool()).await?;
+        for (provider, model, ms, rank, n) in rows {
+            let Some(entry) = stats
+                .models
+                .iter_mut()
+                .find(|m| m.provider == provider && m.model == model)
+            else {
+                continue;
+            };
+            if rank == (n + 1) / 2 {
+                entry.p50_ms = Some(ms);
+            }
+            if rank == (n * 95 + 99) / 100 {
+                entry.p95_ms = Some(ms);
+            }
+        }
+        Ok(stats)
+    }
+}
