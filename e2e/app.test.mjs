@@ -347,6 +347,27 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     await eventually("five runs left", async () => (await text("[data-testid=match-count]")) === "5 runs");
   });
 
+  it("sums the prompt's runs up in Analytics, by day and by model", async () => {
+    await click("[data-testid=analytics-view]");
+    await eventually("the totals", async () => /Runs\s+5\b/.test(await text("[data-testid=analytics-totals]")));
+    const today = await driver.executeScript(
+      "const d = new Date(); return [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, '0')).join('-');",
+    );
+    const lastDay = await driver.executeScript(
+      "return [...document.querySelectorAll('[data-testid=runs-per-day] g.day')].at(-1).querySelector('title').textContent;",
+    );
+    assert.equal(lastDay, `${today}: 5 runs`);
+    assert.match(await text("[data-testid=analytics-models]"), /local\/test-model/);
+    await shot("analytics");
+    for (const row of await $$("[data-testid=prompt-row]")) {
+      if ((await textOf(row)).includes("Capital question")) {
+        await row.click();
+        break;
+      }
+    }
+    await $("[data-testid=delete-prompt]");
+  });
+
   it("deletes the prompt with its runs", async () => {
     await click("[data-testid=delete-prompt]");
     const dialog = await $("[data-testid=confirm-dialog]");

@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "prompt_run_count",
     "runs_page",
     "count_runs",
+    "run_stats",
     "get_run",
     "delete_runs",
     "delete_matching_runs",

@@ -8,7 +8,7 @@ use promptline_core::providers::{self, ModelRef};
 use promptline_core::runner::{self, RunSpec, DEFAULT_TIMEOUT};
 use promptline_core::store::transfer::ExportFormat;
 use promptline_core::{
-    template, Cursor, Prompt, PromptEdit, PromptId, PromptSummary, Run, RunFilter, RunId,
+    template, Cursor, Prompt, PromptEdit, PromptId, PromptSummary, Run, RunFilter, RunId, RunStats,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -95,6 +95,17 @@ pub async fn runs_page(
 #[tauri::command]
 pub async fn count_runs(state: State<'_, AppState>, filter: RunFilter) -> CommandResult<i64> {
     Ok(state.store.count_runs(&filter).await?)
+}
+
+/// Runs per day and per model under `filter` (the analytics view); days are calendar days at the
+/// viewer's offset from UTC.
+#[tauri::command]
+pub async fn run_stats(
+    state: State<'_, AppState>,
+    filter: RunFilter,
+    utc_offset_minutes: i32,
+) -> CommandResult<RunStats> {
+    Ok(state.store.run_stats(&filter, utc_offset_minutes).await?)
 }
 
 /// One run in full (loaded when a timeline entry is expanded).

@@ -51,6 +51,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             commands::prompt_run_count,
             commands::runs_page,
             commands::count_runs,
+            commands::run_stats,
             commands::get_run,
             commands::delete_runs,
             commands::delete_matching_runs,

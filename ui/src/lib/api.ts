@@ -18,6 +18,7 @@ import type { RunEventPayload } from "./generated/RunEventPayload";
 import type { RunFilter } from "./generated/RunFilter";
 import type { RunFinishedPayload } from "./generated/RunFinishedPayload";
 import type { RunsPage } from "./generated/RunsPage";
+import type { RunStats } from "./generated/RunStats";
 import type { StartRun } from "./generated/StartRun";
 
 export type {
@@ -34,8 +35,12 @@ export type {
   RunFilter,
   RunFinishedPayload,
   RunsPage,
+  RunStats,
   StartRun,
 };
+export type { DayStats } from "./generated/DayStats";
+export type { ModelStats } from "./generated/ModelStats";
+export type { StatusCounts } from "./generated/StatusCounts";
 export type { RunStatus } from "./generated/RunStatus";
 export type { RunSummary } from "./generated/RunSummary";
 
@@ -87,6 +92,8 @@ export const api = {
   runsPage: (filter: RunFilter, cursor: string | null, limit: number) =>
     call<RunsPage>("runs_page", { filter, cursor, limit }),
   countRuns: (filter: RunFilter) => call<number>("count_runs", { filter }),
+  /** Runs per day (in the viewer's time zone) and per model under `filter`. */
+  runStats: (filter: RunFilter, utcOffsetMinutes: number) => call<RunStats>("run_stats", { filter, utcOffsetMinutes }),
   getRun: (id: string) => call<Run>("get_run", { id }),
   deleteRuns: (ids: string[]) => call<number>("delete_runs", { ids }),
   deleteMatchingRuns: (filter: RunFilter) => call<number>("delete_matching_runs", { filter }),

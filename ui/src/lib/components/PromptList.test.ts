@@ -34,6 +34,7 @@ function list(items: PromptSummary[]) {
       oncreate: noop,
       onsearch: noop,
       onsettings: noop,
+      onanalytics: noop,
     },
   });
 }

@@ -59,8 +59,9 @@ class HistoryStore {
   window = $state.raw<WindowStart>(NEWEST);
   newer = $state.raw<WindowStart[]>([]);
   #generation = 0;
-  /** The filter the window belongs to: another filter starts again from the newest runs. */
-  #windowFilter = "";
+  /** The filter the window belongs to (JSON): another filter starts again from the newest runs.
+   * Changes when runs for another filter are in, not while the filter is being typed. */
+  loadedFilter = $state("");
 
   /** Whether the window holds all it may and older runs remain: they open as the next window. */
   full = $derived(this.items.length >= MAX_LOADED && this.nextCursor !== null);
@@ -122,7 +123,7 @@ class HistoryStore {
   async reload(): Promise<void> {
     const filter = this.runFilter();
     const key = JSON.stringify(filter);
-    const start = key === this.#windowFilter ? this.window : NEWEST;
+    const start = key === this.loadedFilter ? this.window : NEWEST;
     await this.#load(filter, start, start === NEWEST ? [] : this.newer, key);
   }
 
@@ -130,14 +131,14 @@ class HistoryStore {
   async olderRuns(): Promise<void> {
     if (!this.nextCursor) return;
     const start = { cursor: this.nextCursor, skipped: this.window.skipped + this.items.length };
-    await this.#load(this.runFilter(), start, [this.window, ...this.newer], this.#windowFilter, true);
+    await this.#load(this.runFilter(), start, [this.window, ...this.newer], this.loadedFilter, true);
   }
 
   /** Goes back to the window before this one. */
   async newerRuns(): Promise<void> {
     const [start, ...rest] = this.newer;
     if (!start) return;
-    await this.#load(this.runFilter(), start, rest, this.#windowFilter, true);
+    await this.#load(this.runFilter(), start, rest, this.loadedFilter, true);
   }
 
   async #load(filter: RunFilter, start: WindowStart, newer: WindowStart[], key: string, moved = false): Promise<void> {
@@ -150,7 +151,7 @@ class HistoryStore {
       if (generation !== this.#generation) return;
       this.window = start;
       this.newer = newer;
-      this.#windowFilter = key;
+      this.loadedFilter = key;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
       this.count = count;

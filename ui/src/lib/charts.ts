@@ -1,0 +1,81 @@
+// Chart arithmetic for the analytics view: calendar days, scales and stacked bars. Pure: the
+// component only draws what these return.
+
+import type { DayStats, StatusCounts } from "./api";
+
+/** Statuses in stacking order, bottom first. */
+export const STATUSES = ["success", "error", "timeout", "cancelled"] as const;
+
+const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` `n` days after `day` (calendar arithmetic, no time zone involved). */
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+function total(runs: StatusCounts): number {
+  return runs.success + runs.error + runs.timeout + runs.cancelled;
+}
+
+/**
+ * The `count` calendar days ending with `last` (default: the last day with runs), days without
+ * runs filled with zeros, oldest first.
+ */
+export function dayRange(days: readonly DayStats[], count: number, last?: string): DayStats[] {
+  const end = last ?? days.at(-1)?.day;
+  if (!end) return [];
+  const byDay = new Map(days.map((d) => [d.day, d]));
+  return Array.from({ length: count }, (_, i) => {
+    const day = addDays(end, i - count + 1);
+    return byDay.get(day) ?? { day, runs: { success: 0, error: 0, timeout: 0, cancelled: 0 }, tokens: 0 };
+  });
+}
+
+/** The smallest 1, 2 or 5 × 10^k at or above `n` (at least 1): a round top for an axis. */
+export function niceCeiling(n: number): number {
+  if (n <= 1) return 1;
+  const power = 10 ** Math.floor(Math.log10(n));
+  for (const step of [1, 2, 5, 10]) if (step * power >= n) return step * power;
+  return 10 * power;
+}
+
+/** One status's part of a day's bar, in chart units (y grows downwards, as in SVG). */
+export interface Segment {
+  status: (typeof STATUSES)[number];
+  y: number;
+  height: number;
+}
+
+/** A day's bar: its x, its segments bottom first, and what it counts. */
+export interface Bar {
+  day: string;
+  x: number;
+  total: number;
+  segments: Segment[];
+}
+
+/**
+ * Stacked bars for `days` in a `width` × `height` box with `top` runs at the top edge. Each bar is
+ * `width / days.length` wide, less a gap; empty statuses have no segment.
+ */
+export function stackedBars(days: readonly DayStats[], width: number, height: number, top: number): Bar[] {
+  const slot = width / Math.max(1, days.length);
+  return days.map((d, i) => {
+    let y = height;
+    const segments: Segment[] = [];
+    for (const status of STATUSES) {
+      const n = d.runs[status];
+      if (n <= 0) continue;
+      const h = (n / top) * height;
+      y -= h;
+      segments.push({ status, y, height: h });
+    }
+    return { day: d.day, x: i * slot, total: total(d.runs), segments };
+  });
+}
+
+/** Share of `part` in `whole`, as a percentage with one decimal (0 when there is nothing). */
+export function percent(part: number, whole: number): string {
+  return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : "0%";
+}

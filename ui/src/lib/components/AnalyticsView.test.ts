@@ -1,0 +1,75 @@
+import { render } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunFilter, RunStats } from "../api";
+import { history } from "../stores/history.svelte";
+import AnalyticsView from "./AnalyticsView.svelte";
+
+const stats: RunStats = {
+  runs: { success: 7, error: 2, timeout: 1, cancelled: 0 },
+  tokens: 1234,
+  days: [
+    { day: "2026-11-20", runs: { success: 3, error: 1, timeout: 0, cancelled: 0 }, tokens: 500 },
+    { day: "2026-11-24", runs: { success: 4, error: 1, timeout: 1, cancelled: 0 }, tokens: 734 },
+  ],
+  models: [
+    { provider: "openai", model: "gpt-4o", runs: { success: 6, error: 2, timeout: 0, cancelled: 0 }, tokens: 1000, p50_ms: 1200, p95_ms: 4000 },
+    { provider: "echo", model: "echo", runs: { success: 1, error: 0, timeout: 1, cancelled: 0 }, tokens: 234, p50_ms: null, p95_ms: null },
+  ],
+};
+
+afterEach(() => clearMocks());
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("AnalyticsView", () => {
+  it("shows totals, runs per day and models for the history's filter; a day narrows the history", async () => {
+    const asked: { filter: RunFilter; offset: number }[] = [];
+    const pages: RunFilter[] = [];
+    mockIPC((cmd, args) => {
+      const a = args as { filter: RunFilter; utcOffsetMinutes: number };
+      if (cmd === "run_stats") {
+        asked.push({ filter: a.filter, offset: a.utcOffsetMinutes });
+        return stats;
+      }
+      if (cmd === "runs_page") {
+        pages.push(a.filter);
+        return { items: [], next_cursor: null };
+      }
+      if (cmd === "count_runs") return 0;
+      throw { code: "not_found", message: cmd };
+    });
+    history.filter = { statuses: ["error"], model: "", from: "", to: "", query: "" };
+    const { container, getByTestId } = render(AnalyticsView, { props: { store: history, title: "All runs" } });
+    await settle();
+    expect(asked[0].filter.statuses).toEqual(["error"]);
+    expect(asked[0].offset).toBe(-new Date().getTimezoneOffset());
+
+    const totals = getByTestId("analytics-totals").textContent ?? "";
+    expect(totals).toContain("Runs10");
+    expect(totals).toContain("Succeeded70.0%");
+    expect(totals).toContain("Tokens1,234");
+
+    // 60 days to the last with runs, the empty ones included; a bar's segments stack its statuses.
+    const days = container.querySelectorAll("[data-testid=runs-per-day] g.day");
+    expect(days).toHaveLength(60);
+    const last = days[59];
+    expect(last.querySelector("title")?.textContent).toBe("2026-11-24: 6 runs");
+    const statuses = [...last.querySelectorAll("rect.seg")].map((r) => r.classList[1]);
+    expect(statuses).toEqual(["success", "error", "timeout"]);
+    expect(days[58].querySelectorAll("rect.seg")).toHaveLength(0);
+
+    const rows = [...getByTestId("analytics-models").querySelectorAll("tbody tr")].map((r) => r.textContent ?? "");
+    expect(rows[0]).toContain("openai/gpt-4o");
+    expect(rows[0]).toContain("25.0%");
+    expect(rows[0]).toContain("1.20 s · 4.00 s");
+    expect(rows[1]).toContain("—");
+
+    // Clicking a day shows its runs in the history.
+    last.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    await settle();
+    expect(history.filter.from).toBe("2026-11-24");
+    expect(history.filter.to).toBe("2026-11-24");
+    expect(pages.length).toBeGreaterThan(0);
+  });
+});
