@@ -4,7 +4,7 @@
 mod common;
 
 use common::{file_store, new_run};
-use promptline_core::{RunFilter, RunStatus, StatusCounts, Store};
+use promptline_core::{RunFilter, RunStats, RunStatus, StatusCounts, Store};
 
 /// Two days of runs (2026-01-01 from 00:00 UTC): on the first, `alpha` succeeds 20 times taking
 /// 100, 200, ..., 2000 ms and `beta` fails twice; on the second, `alpha` times out once and `beta`
@@ -40,6 +40,15 @@ fn counts(success: i64, error: i64, timeout: i64, cancelled: i64) -> StatusCount
     }
 }
 
+/// Each day of a report with its counts.
+fn days(stats: &RunStats) -> Vec<(&str, StatusCounts)> {
+    stats
+        .days
+        .iter()
+        .map(|d| (d.day.as_str(), d.runs))
+        .collect()
+}
+
 #[tokio::test]
 async fn counts_runs_by_day_and_model_with_latency_percentiles() {
     let (store, _dir) = two_days().await;
@@ -47,13 +56,8 @@ async fn counts_runs_by_day_and_model_with_latency_percentiles() {
     assert_eq!(stats.runs, counts(21, 2, 1, 1));
     assert_eq!(stats.tokens, 25 * 10);
 
-    let days: Vec<_> = stats
-        .days
-        .iter()
-        .map(|d| (d.day.as_str(), d.runs))
-        .collect();
     assert_eq!(
-        days,
+        days(&stats),
         [
             ("2026-01-01", counts(20, 2, 0, 0)),
             ("2026-01-02", counts(1, 0, 1, 1))
@@ -81,13 +85,8 @@ async fn days_are_the_viewers_days() {
     let (store, _dir) = two_days().await;
     // At UTC+1 the 23:30 UTC error falls on the second day.
     let stats = store.run_stats(&RunFilter::default(), 60).await.unwrap();
-    let days: Vec<_> = stats
-        .days
-        .iter()
-        .map(|d| (d.day.as_str(), d.runs))
-        .collect();
     assert_eq!(
-        days,
+        days(&stats),
         [
             ("2026-01-01", counts(20, 1, 0, 0)),
             ("2026-01-02", counts(1, 1, 1, 1))
