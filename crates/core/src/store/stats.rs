@@ -117,39 +117,11 @@ impl Store {
             return Ok(stats);
         }
         days.push(" GROUP BY day ORDER BY day");
-        let rows: Vec<(String, i64, i64, i64, i64, i64)> =
-            days.build_query_as().fetch_all(self.pool()).await?;
-        let skip = rows.len().saturating_sub(MAX_DAYS);
-        for (day, success, error, timeout, cancelled, tokens) in rows {
-            let runs = status_counts((success, error, timeout, cancelled, tokens));
-            stats.runs.success += runs.success;
-            stats.runs.error += runs.error;
-            stats.runs.timeout += runs.timeout;
-            stats.runs.cancelled += runs.cancelled;
-            stats.tokens += tokens;
-            stats.days.push(DayStats { day, runs, tokens });
-        }
-        stats.days.drain(..skip);
 
         let mut models =
             QueryBuilder::<Sqlite>::new(format!("SELECT r.provider, r.model, {COUNT_COLUMNS}"));
         filter::push_from_where(&mut models, filter, None, Texts::Without);
         models.push(" GROUP BY r.provider, r.model ORDER BY count(*) DESC, r.provider, r.model");
-        let rows: Vec<(String, String, i64, i64, i64, i64, i64)> =
-            models.build_query_as().fetch_all(self.pool()).await?;
-        stats.models = rows
-            .into_iter()
-            .map(
-                |(provider, model, success, error, timeout, cancelled, tokens)| ModelStats {
-                    provider,
-                    model,
-                    runs: status_counts((success, error, timeout, cancelled, tokens)),
-                    tokens,
-                    p50_ms: None,
-                    p95_ms: None,
-                },
-            )
-            .collect();
 
         // Percentiles of the successful runs' execution times: each model's times in order, and
         // the ones at ranks ceil(n / 2) and ceil(n * 95 / 100).
@@ -165,9 +137,46 @@ impl Store {
             ") WHERE status = 'success') \
              WHERE rn = (n + 1) / 2 OR rn = (n * 95 + 99) / 100",
         );
-        let rows: Vec<(String, String, i64, i64, i64)> =
-            latency.build_query_as().fetch_all(self.pool()).await?;
-        for (provider, model, ms, rank, n) in rows {
+
+        // Three scans of the matching runs, each on its own pooled connection at once.
+        let (day_rows, model_rows, latency_rows) = tokio::try_join!(
+            days.build_query_as::<(String, i64, i64, i64, i64, i64)>()
+                .fetch_all(self.pool()),
+            models
+                .build_query_as::<(String, String, i64, i64, i64, i64, i64)>()
+                .fetch_all(self.pool()),
+            latency
+                .build_query_as::<(String, String, i64, i64, i64)>()
+                .fetch_all(self.pool()),
+        )?;
+
+        let skip = day_rows.len().saturating_sub(MAX_DAYS);
+        for (day, success, error, timeout, cancelled, tokens) in day_rows {
+            let runs = status_counts((success, error, timeout, cancelled, tokens));
+            stats.runs.success += runs.success;
+            stats.runs.error += runs.error;
+            stats.runs.timeout += runs.timeout;
+            stats.runs.cancelled += runs.cancelled;
+            stats.tokens += tokens;
+            stats.days.push(DayStats { day, runs, tokens });
+        }
+        stats.days.drain(..skip);
+
+        stats.models = model_rows
+            .into_iter()
+            .map(
+                |(provider, model, success, error, timeout, cancelled, tokens)| ModelStats {
+                    provider,
+                    model,
+                    runs: status_counts((success, error, timeout, cancelled, tokens)),
+                    tokens,
+                    p50_ms: None,
+                    p95_ms: None,
+                },
+            )
+            .collect();
+
+        for (provider, model, ms, rank, n) in latency_rows {
             let Some(entry) = stats
                 .models
                 .iter_mut()
