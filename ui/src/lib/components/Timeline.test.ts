@@ -140,4 +140,16 @@ describe("Timeline", () => {
     // Rows say where they are in the whole view, not only in this window.
     expect(shownRows(container)[0].getAttribute("aria-rowindex")).toBe("4001");
   });
+
+  it("starts another window of runs at its top", async () => {
+    const { container, rerender } = render(Timeline, { props: props(null) });
+    const scroller = container.querySelector<HTMLElement>("[data-testid=timeline]")!;
+    scroller.scrollTop = 5_000;
+    scroller.dispatchEvent(new Event("scroll"));
+    await tick();
+    expect(scroller.scrollTop).toBe(5_000);
+    await rerender({ ...props(null), firstIndex: 4_000 });
+    await tick();
+    expect(scroller.scrollTop).toBe(0);
+  });
 });
