@@ -4,20 +4,13 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{file_store, new_run};
+use common::{file_store, new_run, saved_prompt};
 use promptline_core::{NewPrompt, PromptEdit, RunFilter, RunStatus, Store};
 
 #[tokio::test]
 async fn prompt_lifecycle_and_cascade_delete_removes_runs_and_search_rows() {
     let (store, _dir) = file_store().await;
-    let prompt = store
-        .create_prompt(&NewPrompt {
-            name: "Summarize".into(),
-            template: "Sum up {{text}}".into(),
-            default_model: None,
-        })
-        .await
-        .unwrap();
+    let prompt = saved_prompt(&store, "Summarize", "Sum up {{text}}").await;
     let other = store
         .create_prompt(&NewPrompt {
             name: "Other".into(),
@@ -477,14 +470,7 @@ async fn the_prompt_list_keeps_counts_and_last_runs_in_step_and_orders_by_activi
 #[tokio::test]
 async fn model_counts_follow_recording_importing_and_deleting() {
     let (store, _dir) = file_store().await;
-    let prompt = store
-        .create_prompt(&NewPrompt {
-            name: "p".into(),
-            template: "t".into(),
-            default_model: None,
-        })
-        .await
-        .unwrap();
+    let prompt = saved_prompt(&store, "p", "t").await;
     for (i, model) in ["a", "b", "a", "c", "a"].iter().enumerate() {
         let owner = (i % 2 == 0).then_some(&prompt.id);
         let run = new_run(owner, i as i64, model, RunStatus::Success, "x");

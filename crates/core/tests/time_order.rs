@@ -7,8 +7,8 @@ use std::io::Cursor as IoCursor;
 use std::path::Path;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::{file_store, new_run};
-use promptline_core::{Cursor, NewPrompt, RunFilter, RunId, RunStatus, Store};
+use common::{file_store, new_run, saved_prompt};
+use promptline_core::{Cursor, RunFilter, RunId, RunStatus, Store};
 
 /// Every page of `filter`, followed by cursor, as (time, id).
 async fn all_pages(store: &Store, filter: &RunFilter, page: i64) -> Vec<(DateTime<Utc>, RunId)> {
@@ -189,14 +189,7 @@ async fn a_database_from_before_the_time_keys_is_renumbered_on_open() {
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
 
     // New runs land in order too, and deleting the newest moves the prompt's last run back.
-    let prompt = store
-        .create_prompt(&NewPrompt {
-            name: "later".into(),
-            template: "t".into(),
-            default_model: None,
-        })
-        .await
-        .unwrap();
+    let prompt = saved_prompt(&store, "later", "t").await;
     let mut run = new_run(
         Some(&prompt.id),
         0,

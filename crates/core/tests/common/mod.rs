@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{Duration, TimeZone, Utc};
-use promptline_core::{NewRun, PromptId, RunId, RunStatus, Store};
+use promptline_core::{NewPrompt, NewRun, Prompt, PromptId, RunId, RunStatus, Store};
 use tempfile::TempDir;
 
 /// A store in a real SQLite file inside a temporary directory (kept alive by the returned guard).
@@ -15,6 +15,18 @@ pub async fn file_store() -> (Store, TempDir) {
         .await
         .expect("open store");
     (store, dir)
+}
+
+/// Saves a prompt with no default model.
+pub async fn saved_prompt(store: &Store, name: &str, template: &str) -> Prompt {
+    store
+        .create_prompt(&NewPrompt {
+            name: name.into(),
+            template: template.into(),
+            default_model: None,
+        })
+        .await
+        .expect("create prompt")
 }
 
 /// A run with sensible fields; `minutes` after a fixed epoch.
