@@ -14,7 +14,8 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.UTC(y, m - 1, d) + n * DAY_MS).toISOString().slice(0, 10);
 }
 
-function total(runs: StatusCounts): number {
+/** All the runs a count holds. */
+export function total(runs: StatusCounts): number {
   return runs.success + runs.error + runs.timeout + runs.cancelled;
 }
 
