@@ -34,7 +34,7 @@ have=$( [ -f "$DB" ] && sqlite3 "$DB" "select count(*) from runs;" 2>/dev/null |
 if [ "$have" != "$N" ]; then
   if [ ! -f "$JSONL" ]; then
     mkdir -p bench/data
-    python3 ../shared/datagen/gen_runs.py -n "$N" -o "$JSONL"
+    python3 datagen/gen_runs.py -n "$N" -o "$JSONL"
   fi
   rm -f "$DB" "$DB-wal" "$DB-shm"
   echo "app bench: importing $JSONL into $DB" >&2

@@ -8,14 +8,14 @@
 #   BENCH_SCALE_SIZES=1000000 bash bench/run.sh --scale   # measure 1M again, report all sizes
 #   bash bench/run.sh --quick          # fewer repetitions, report in bench/data/RESULTS-quick.md
 #
-# Data is generated with ../shared/datagen and cached in bench/data/ (gitignored), as are the work
+# Data is generated with datagen/ and cached in bench/data/ (gitignored), as are the work
 # databases and hyperfine's JSON. Needs: python3, cargo; installs llm 0.36 into bench/.venv and
 # Debian's sqlite3, hyperfine and time when missing. PROMPTLINE_BIN=path skips the cargo build.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH")
-DATAGEN=${DATAGEN:-$REPO/../shared/datagen}
+DATAGEN=${DATAGEN:-$REPO/datagen}
 DATA=$BENCH/data
 VENV=$BENCH/.venv
 SEED=42

@@ -63,7 +63,7 @@ pub struct ImportReport {
     pub prompts_added: u64,
 }
 
-/// One line of an import file: Promptline's own export, or the JSONL of `shared/datagen/gen_runs.py`
+/// One line of an import file: Promptline's own export, or the JSONL of `datagen/gen_runs.py`
 /// (whose `options` and `system` become `params`). Unknown fields are ignored.
 #[derive(Debug, Deserialize)]
 struct ImportLine {

@@ -58,12 +58,12 @@ pub fn new_run(
     }
 }
 
-/// The datagen folder shipped beside the repository (`../shared/datagen`).
+/// The data generator kept in the repository (`datagen/`).
 pub fn datagen_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datagen");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datagen");
     assert!(
         dir.join("gen_runs.py").exists(),
-        "{} is missing: the tests need the shared datagen scripts beside the repository",
+        "{} is missing: the data generator is part of the repository; is the clone complete?",
         dir.display()
     );
     dir
