@@ -216,8 +216,9 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
       return runs[0]?.status === "success" && runs;
     });
     assert.ok(done.text.includes(ANSWER), done.text);
+    // The run was in the history from its start (as running), and is completed in place.
     const newest = await $(NEWEST_ROW);
-    assert.equal(await newest.getAttribute("data-status"), "success");
+    await eventually("the row completed in place", async () => (await newest.getAttribute("data-status")) === "success");
     assert.match(await textOf(newest), /test-model/);
   });
 
@@ -347,6 +348,40 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     await eventually("five runs left", async () => (await text("[data-testid=match-count]")) === "5 runs");
   });
 
+  it("never deletes on stray keys, asks for the count, and undoes a delete exactly", async () => {
+    // The focus after a delete is nowhere a key could delete again: two Spaces change nothing.
+    const focused = await driver.executeScript("return document.activeElement?.dataset?.testid ?? document.activeElement?.tagName");
+    assert.notEqual(focused, "bulk-delete");
+    const body = await $("body");
+    await body.sendKeys(" ");
+    await body.sendKeys(" ");
+    assert.equal((await $$("[data-testid=confirm-dialog][open]")).length, 0);
+    assert.equal(await text("[data-testid=match-count]"), "5 runs");
+    // Undo in the toast brings both runs back.
+    const undo = (await $$("[data-testid=toast-action]")).at(-1);
+    assert.ok(undo, "the delete's toast offers Undo");
+    await undo.click();
+    await eventually("seven runs again", async () => (await text("[data-testid=match-count]")) === "7 runs");
+    // Deleting everything the filter matches: focus on Cancel, and the red button waits for the count.
+    await click("[data-testid=bulk-delete]");
+    await $("[data-testid=confirm-dialog][open]");
+    assert.equal(await driver.executeScript("return document.activeElement?.dataset?.testid"), "confirm-typed");
+    assert.equal(await (await $("[data-testid=confirm]")).isEnabled(), false);
+    await (await $("[data-testid=confirm-typed]")).sendKeys("6");
+    assert.equal(await (await $("[data-testid=confirm]")).isEnabled(), false);
+    await (await $("[data-testid=confirm-cancel]")).click();
+    assert.equal(await text("[data-testid=match-count]"), "7 runs");
+    // The same two runs again, for the rest of the story.
+    await driver.executeScript("document.activeElement?.blur()");
+    for (let i = 0; i < 8; i++) await body.sendKeys("k");
+    await body.sendKeys("x");
+    await click('[data-testid=run-row][aria-rowindex="2"] input.mark');
+    await eventually("two picked", async () => (await text("[data-testid=bulk-delete]")) === "Delete 2 selected");
+    await click("[data-testid=bulk-delete]");
+    await click("[data-testid=confirm]");
+    await eventually("five runs left", async () => (await text("[data-testid=match-count]")) === "5 runs");
+  });
+
   it("sums the prompt's runs up in Analytics, by day and by model", async () => {
     await click("[data-testid=analytics-view]");
     await eventually("the totals", async () => /Runs\s+5\b/.test(await text("[data-testid=analytics-totals]")));
@@ -373,10 +408,15 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     const dialog = await $("[data-testid=confirm-dialog]");
     assert.match(await textOf(dialog), /5 runs will be deleted/);
     await click("[data-testid=confirm]");
-    await eventually("the prompt to go", async () => {
-      const names = await Promise.all((await $$("[data-testid=prompt-row]")).map((r) => textOf(r)));
-      return names.every((n) => !n.includes("Capital question"));
-    });
+    const promptNames = async () => Promise.all((await $$("[data-testid=prompt-row]")).map((r) => textOf(r)));
+    await eventually("the prompt to go", async () => (await promptNames()).every((n) => !n.includes("Capital question")));
+    // Undo brings the prompt back with its five runs; then it goes for good.
+    await (await $$("[data-testid=toast-action]")).at(-1).click();
+    await eventually("the prompt back", async () => (await promptNames()).some((n) => n.includes("Capital question")));
+    await eventually("its five runs back", async () => (await text("[data-testid=match-count]")) === "5 runs");
+    await click("[data-testid=delete-prompt]");
+    await click("[data-testid=confirm]");
+    await eventually("the prompt to go again", async () => (await promptNames()).every((n) => !n.includes("Capital question")));
     await click("[data-testid=all-runs]");
     await eventually("no runs left", async () => (await text("[data-testid=match-count]")) === "0 runs");
   });
@@ -413,5 +453,17 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
     assert.deepEqual(report, { pwned: null, scripts: 0, handlers: 0, jsLinks: 0, strong: 1 });
     await click("[data-testid=raw-toggle]");
     assert.match(await textOf(response), /<script>window.__pwned=3<\/script>/);
+  });
+
+  it("shows a run the CLI records while the app is open, within seconds", async () => {
+    await click("[data-testid=all-runs]");
+    const before = await text("[data-testid=match-count]");
+    const cli = path.join(path.dirname(APP), "promptline");
+    execFileSync(cli, ["run", "--text", "recorded from a terminal", "--model", "echo"], {
+      env: { ...process.env, PROMPTLINE_DB: path.join(home, "promptline.db") },
+      timeout: 20_000,
+    });
+    await eventually("the CLI's run in the timeline", async () => (await text(NEWEST_ROW)).includes("recorded from a terminal"));
+    assert.notEqual(await text("[data-testid=match-count]"), before);
   });
 });

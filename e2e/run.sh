@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 npm run build
-cargo build -p promptline-app --features custom-protocol
+# The CLI too: the story records a run with it while the app is open.
+cargo build -p promptline-app -p promptline-cli --features promptline-app/custom-protocol
 export PROMPTLINE_APP="$CARGO_TARGET_DIR/debug/promptline-app"
 
 for tool in tauri-driver WebKitWebDriver xvfb-run xclip; do

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use promptline_core::{Prompt, PromptSummary, Run, RunFilter, RunStats, RunStatus, RunSummary};
+use promptline_core::{
+    Deletion, Prompt, PromptSummary, Run, RunFilter, RunStats, RunStatus, RunSummary,
+};
 use ts_rs::TS;
 
 use crate::error::CommandError;
@@ -33,6 +35,7 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         RunSummary,
         Run,
         RunFilter,
+        Deletion,
         RunStats,
         CommandError,
         ModelOption,

@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "get_run",
     "delete_runs",
     "delete_matching_runs",
+    "undo_deletion",
+    "history_changed",
     "list_models",
     "list_provider_models",
     "export_runs",

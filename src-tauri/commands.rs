@@ -8,7 +8,8 @@ use promptline_core::providers::{self, ModelRef};
 use promptline_core::runner::{self, RunSpec, DEFAULT_TIMEOUT};
 use promptline_core::store::transfer::ExportFormat;
 use promptline_core::{
-    template, Cursor, Prompt, PromptEdit, PromptId, PromptSummary, Run, RunFilter, RunId, RunStats,
+    template, Cursor, Deletion, Prompt, PromptEdit, PromptId, PromptSummary, Run, RunFilter, RunId,
+    RunStats,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -60,10 +61,10 @@ pub async fn update_prompt(
     Ok(state.store.edit_prompt(&id, &input.into_edit()).await?)
 }
 
-/// Deletes a prompt and its runs; returns how many runs went with it.
+/// Deletes a prompt and its runs, undoably; says how many runs went with it.
 #[tauri::command]
-pub async fn delete_prompt(state: State<'_, AppState>, id: PromptId) -> CommandResult<u64> {
-    Ok(state.store.delete_prompt(&id).await?)
+pub async fn delete_prompt(state: State<'_, AppState>, id: PromptId) -> CommandResult<Deletion> {
+    Ok(state.store.delete_prompt_undoably(&id).await?)
 }
 
 /// How many runs a prompt has (for the delete confirmation).
@@ -114,19 +115,32 @@ pub async fn get_run(state: State<'_, AppState>, id: RunId) -> CommandResult<Run
     Ok(state.store.run(&id).await?)
 }
 
-/// Deletes these runs; returns how many existed.
+/// Deletes these runs, undoably; says how many existed.
 #[tauri::command]
-pub async fn delete_runs(state: State<'_, AppState>, ids: Vec<RunId>) -> CommandResult<u64> {
-    Ok(state.store.delete_runs(&ids).await?)
+pub async fn delete_runs(state: State<'_, AppState>, ids: Vec<RunId>) -> CommandResult<Deletion> {
+    Ok(state.store.delete_runs_undoably(&ids).await?)
 }
 
-/// Deletes every run matching `filter`; returns how many.
+/// Deletes every run matching `filter`, undoably; says how many.
 #[tauri::command]
 pub async fn delete_matching_runs(
     state: State<'_, AppState>,
     filter: RunFilter,
-) -> CommandResult<u64> {
-    Ok(state.store.delete_matching_runs(&filter).await?)
+) -> CommandResult<Deletion> {
+    Ok(state.store.delete_matching_runs_undoably(&filter).await?)
+}
+
+/// Whether the history changed since the last call, here or in another process (the window
+/// polls it to show runs the CLI records, and runs in flight as they stream).
+#[tauri::command]
+pub async fn history_changed(state: State<'_, AppState>) -> CommandResult<bool> {
+    Ok(state.history_changed().await?)
+}
+
+/// Puts back what a delete removed (the Undo in its toast).
+#[tauri::command]
+pub async fn undo_deletion(state: State<'_, AppState>, id: String) -> CommandResult<Deletion> {
+    Ok(state.store.undo_deletion(&id).await?)
 }
 
 /// The models the picker offers: the built-in `echo`, then every model found in the history.

@@ -55,6 +55,8 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             commands::get_run,
             commands::delete_runs,
             commands::delete_matching_runs,
+            commands::undo_deletion,
+            commands::history_changed,
             commands::list_models,
             commands::list_provider_models,
             commands::export_runs,

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use promptline_core::store::ChangeWatch;
 use promptline_core::{RunId, Store};
 use tokio_util::sync::CancellationToken;
 
@@ -13,6 +14,8 @@ pub struct AppState {
     pub store: Store,
     /// Runs under way, by id, so `cancel_run` can stop them.
     running: Mutex<HashMap<RunId, CancellationToken>>,
+    /// The watch for changes made by other processes (opened on first use).
+    changes: tokio::sync::OnceCell<ChangeWatch>,
 }
 
 impl AppState {
@@ -21,7 +24,18 @@ impl AppState {
         Self {
             store,
             running: Mutex::new(HashMap::new()),
+            changes: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Whether the database changed since the previous call (a run recorded, completed or
+    /// deleted here or in another process, such as the CLI).
+    pub async fn history_changed(&self) -> promptline_core::Result<bool> {
+        let watch = self
+            .changes
+            .get_or_try_init(|| self.store.watch_changes())
+            .await?;
+        watch.changed().await
     }
 
     /// Registers a run under way and returns the token that stops it.

@@ -133,8 +133,20 @@ fn a_run_streams_is_recorded_and_can_be_found_expanded_and_deleted() {
     assert_eq!(models[0]["runs"], 1);
 
     assert_eq!(h.ok("prompt_run_count", json!({"id": id})), 1);
-    assert_eq!(h.ok("delete_prompt", json!({"id": id})), 1);
+    let deletion = h.ok("delete_prompt", json!({"id": id}));
+    assert_eq!(
+        (deletion["runs"].clone(), deletion["prompts"].clone()),
+        (json!(1), json!(1))
+    );
     assert_eq!(h.ok("count_runs", json!({"filter": all_runs()})), 0);
+    // Undo puts the prompt and its run back, the same run.
+    h.ok("undo_deletion", json!({"id": deletion["id"]}));
+    assert_eq!(h.ok("count_runs", json!({"filter": all_runs()})), 1);
+    assert_eq!(
+        h.ok("get_run", json!({"id": run_id}))["response"],
+        "Say hello to Ada"
+    );
+    assert_eq!(h.ok("get_prompt", json!({"id": id}))["name"], "Greeting");
 }
 
 #[test]
@@ -227,7 +239,7 @@ fn cancel_of_a_finished_run_says_so_and_export_writes_the_filter() {
     assert_eq!(bad_format["code"], "invalid_input");
 
     assert_eq!(
-        h.ok("delete_matching_runs", json!({"filter": all_runs()})),
+        h.ok("delete_matching_runs", json!({"filter": all_runs()}))["runs"],
         1
     );
 }

@@ -17,5 +17,7 @@ export default defineConfig({
     root,
     environment: "jsdom",
     include: ["src/**/*.test.ts"],
+    // jsdom on a busy 2-core machine can take seconds for a long list; a hang still fails.
+    testTimeout: 20_000,
   },
 });

@@ -1,5 +1,14 @@
 //! `promptline`: run prompts and script the run history from a terminal.
 
+/// `println!` that returns the write error instead of panicking, so a closed pipe
+/// (`promptline stats | head -1`) ends the command quietly (see `is_broken_pipe`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?;
+    }};
+}
+
 mod commands;
 mod output;
 mod timearg;
@@ -104,7 +113,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         None => promptline_core::store::default_db_path()?,
     };
     if let Command::DbPath = cli.command {
-        println!("{}", db_path.display());
+        outln!("{}", db_path.display());
         return Ok(ExitCode::SUCCESS);
     }
     // One connection: a command's queries run one after another, and each extra connection would

@@ -17,9 +17,9 @@ pub fn stderr_is_terminal() -> bool {
 }
 
 /// A status word padded to a column, coloured when `color` is set: green success, red error,
-/// yellow timeout, grey cancelled.
+/// yellow timeout, grey cancelled, magenta interrupted, cyan running.
 pub fn status_cell(status: RunStatus, color: bool) -> String {
-    let word = format!("{:<9}", status.as_str());
+    let word = format!("{:<11}", status.as_str());
     if !color {
         return word;
     }
@@ -28,6 +28,8 @@ pub fn status_cell(status: RunStatus, color: bool) -> String {
         RunStatus::Error => "31",
         RunStatus::Timeout => "33",
         RunStatus::Cancelled => "90",
+        RunStatus::Interrupted => "35",
+        RunStatus::Running => "36",
     };
     format!("\x1b[{code}m{word}\x1b[0m")
 }

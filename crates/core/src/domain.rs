@@ -63,7 +63,7 @@ text_id!(
     RunId
 );
 
-/// How a run ended. A closed set, enforced by the schema as well.
+/// Where a run is: in flight, or how it ended. A closed set, enforced by the schema as well.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -76,11 +76,28 @@ pub enum RunStatus {
     Timeout,
     /// The user stopped the run; whatever arrived before is kept.
     Cancelled,
+    /// The process running it ended (killed, crashed, the machine lost power) before the run
+    /// did; the response is what had been written by then.
+    Interrupted,
+    /// In flight: recorded when it started, its partial response kept as it streams.
+    Running,
 }
 
 impl RunStatus {
     /// Every status, in display order.
-    pub const ALL: [RunStatus; 4] = [Self::Success, Self::Error, Self::Timeout, Self::Cancelled];
+    pub const ALL: [RunStatus; 6] = [
+        Self::Success,
+        Self::Error,
+        Self::Timeout,
+        Self::Cancelled,
+        Self::Interrupted,
+        Self::Running,
+    ];
+
+    /// Whether the run has ended (every status but `running`).
+    pub fn is_final(self) -> bool {
+        self != Self::Running
+    }
 
     /// The stored and serialized name.
     pub fn as_str(self) -> &'static str {
@@ -89,6 +106,8 @@ impl RunStatus {
             Self::Error => "error",
             Self::Timeout => "timeout",
             Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
+            Self::Running => "running",
         }
     }
 }
@@ -108,7 +127,7 @@ impl FromStr for RunStatus {
             .find(|status| status.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
                 Error::invalid(format!(
-                    "unknown status `{s}`: use one of success, error, timeout, cancelled"
+                    "unknown status `{s}`: use one of success, error, timeout, cancelled, interrupted, running"
                 ))
             })
     }

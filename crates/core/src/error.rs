@@ -42,6 +42,10 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A run finished (its answer reached the caller as it streamed) but the database could not
+    /// record it; the message says why and what to do.
+    #[error("{0}")]
+    NotRecorded(String),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -70,6 +74,22 @@ impl Error {
         }
     }
 
+    /// Why a write failed, and what would let it succeed, in words, for the errors a user can
+    /// fix (a full disk, a read-only file); `None` for the others.
+    pub fn storage_problem(&self) -> Option<(&'static str, &'static str)> {
+        let Self::Database(sqlx::Error::Database(db)) = self else {
+            return None;
+        };
+        // SQLite's primary result codes: the low byte of the extended code.
+        let code: i64 = db.code()?.parse().ok()?;
+        match code & 0xff {
+            13 => Some(("the disk is full", "there is free space on it")),
+            8 => Some(("the database file is read-only", "it can be written")),
+            10 => Some(("the disk could not be written", "the disk works again")),
+            _ => None,
+        }
+    }
+
     /// A stable, machine-readable code for front ends to branch on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -78,6 +98,7 @@ impl Error {
             Self::MissingVariable { .. } => "missing_variable",
             Self::MissingKey { .. } => "missing_key",
             Self::BadImportLine { .. } => "bad_import",
+            Self::NotRecorded(_) => "not_recorded",
             Self::Database(_) => "database",
             Self::Migrate(_) => "migration",
             Self::Io(_) => "io",

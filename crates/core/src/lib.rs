@@ -11,5 +11,6 @@ pub mod template;
 
 pub use domain::*;
 pub use error::{Error, Result};
+pub use store::deletions::Deletion;
 pub use store::stats::{DayStats, ModelStats, RunStats, StatusCounts};
 pub use store::Store;

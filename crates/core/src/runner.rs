@@ -9,13 +9,19 @@ use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::{now, NewRun, PromptId, Run, RunId, RunStatus};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::providers::{ModelRef, Provider, ProviderEvent, ProviderRequest, Usage};
 use crate::store::Store;
 use crate::template;
 
 /// The default per-run time limit.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A streaming run's partial response is written at most this often...
+pub const PARTIAL_EVERY: Duration = Duration::from_secs(1);
+
+/// ...or once this many bytes have arrived since the last write, whichever comes first.
+pub const PARTIAL_BYTES: usize = 64 * 1024;
 
 /// One attempt to run a prompt.
 #[derive(Debug, Clone)]
@@ -58,8 +64,14 @@ impl RunSpec {
 /// Renders the prompt (a missing variable fails here, before anything is sent or recorded), then
 /// runs it on `provider`, calling `on_event` for every event as it arrives, and records the run.
 ///
+/// The run is recorded as `running` before the request goes out, its partial response is written
+/// as it streams (at most every [`PARTIAL_EVERY`] or [`PARTIAL_BYTES`]), and the row is completed
+/// in place when the run ends, so a process killed mid-run leaves an `interrupted` run behind
+/// (see [`crate::store::in_flight`]).
+///
 /// Returns the recorded run; its status tells how it ended. Errors are returned only when nothing
-/// could be recorded (a missing variable, or the database failing).
+/// could be recorded (a missing variable, or the database failing); the answer has still reached
+/// `on_event` by then.
 pub async fn execute(
     store: &Store,
     provider: Arc<dyn Provider>,
@@ -69,6 +81,29 @@ pub async fn execute(
 ) -> Result<Run> {
     let prompt_text = template::render(&spec.template, &spec.variables)?;
     let created_at = now();
+    let variables = serde_json::to_value(&spec.variables)?;
+    let mut run = NewRun {
+        id: spec.id.clone(),
+        prompt_id: spec.prompt_id.clone(),
+        created_at,
+        model: spec.model.model.clone(),
+        provider: spec.model.provider.clone(),
+        status: RunStatus::Running,
+        tokens_used: None,
+        input_tokens: None,
+        output_tokens: None,
+        execution_time_ms: Some(0),
+        ttft_ms: None,
+        stop_reason: None,
+        error_message: None,
+        params: spec.params.clone(),
+        variables,
+        prompt_text: prompt_text.clone(),
+        response: String::new(),
+    };
+    // A database that cannot be written (full, read-only) does not stop the run: the answer
+    // still reaches the caller, and the failure is reported when the run is recorded at the end.
+    let in_flight = store.begin_run(&run).await.ok();
     let request = ProviderRequest {
         model: spec.model.model.clone(),
         prompt: prompt_text.clone(),
@@ -83,6 +118,8 @@ pub async fn execute(
     let mut usage = Usage::default();
     let mut stop_reason = None;
     let mut ttft = None;
+    let mut last_write = Instant::now();
+    let mut saved_bytes = 0usize;
     let outcome: Outcome = loop {
         tokio::select! {
             biased;
@@ -103,6 +140,28 @@ pub async fn execute(
                         ProviderEvent::Stop { reason } => stop_reason = Some(reason.clone()),
                     }
                     on_event(&event);
+                    if let Some(in_flight) = &in_flight {
+                        let unsaved = response.len() - saved_bytes;
+                        if unsaved > 0
+                            && (unsaved >= PARTIAL_BYTES || last_write.elapsed() >= PARTIAL_EVERY)
+                        {
+                            // A failed write loses nothing yet: the next one, or the end, retries.
+                            if store
+                                .save_partial(
+                                    in_flight,
+                                    &response,
+                                    saved_bytes,
+                                    millis(started.elapsed()),
+                                    ttft.map(millis),
+                                )
+                                .await
+                                .is_ok()
+                            {
+                                saved_bytes = response.len();
+                            }
+                            last_write = Instant::now();
+                        }
+                    }
                 }
             },
         }
@@ -130,26 +189,26 @@ pub async fn execute(
             usage.total_tokens = Some(input + output);
         }
     }
-    let run = NewRun {
-        id: spec.id,
-        prompt_id: spec.prompt_id,
-        created_at,
-        model: spec.model.model.clone(),
-        provider: spec.model.provider.clone(),
-        status,
-        tokens_used: usage.total_tokens,
-        input_tokens: usage.input_tokens,
-        output_tokens: usage.output_tokens,
-        execution_time_ms: Some(millis(elapsed)),
-        ttft_ms: ttft.map(millis),
-        stop_reason,
-        error_message,
-        params: spec.params,
-        variables: serde_json::to_value(&spec.variables)?,
-        prompt_text,
-        response,
+    run.status = status;
+    run.tokens_used = usage.total_tokens;
+    run.input_tokens = usage.input_tokens;
+    run.output_tokens = usage.output_tokens;
+    run.execution_time_ms = Some(millis(elapsed));
+    run.ttft_ms = ttft.map(millis);
+    run.stop_reason = stop_reason;
+    run.error_message = error_message;
+    run.response = response;
+    let recorded = match &in_flight {
+        Some(in_flight) => store.complete_run(in_flight, &run).await,
+        None => store.insert_run(&run).await,
     };
-    store.insert_run(&run).await
+    recorded.map_err(|error| match error.storage_problem() {
+        Some((why, fix)) => Error::NotRecorded(format!(
+            "the run finished and its answer was shown, but it could not be recorded: {why}. \
+             Nothing already in the history was damaged; once {fix}, runs are recorded again"
+        )),
+        None => error,
+    })
 }
 
 enum Outcome {

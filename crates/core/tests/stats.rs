@@ -37,6 +37,7 @@ fn counts(success: i64, error: i64, timeout: i64, cancelled: i64) -> StatusCount
         error,
         timeout,
         cancelled,
+        ..StatusCounts::default()
     }
 }
 

@@ -5,7 +5,9 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { save } from "@tauri-apps/plugin-dialog";
+import { openUrl } from "@tauri-apps/plugin-opener";
 import type { CommandError } from "./generated/CommandError";
+import type { Deletion } from "./generated/Deletion";
 import type { ModelOption } from "./generated/ModelOption";
 import type { Prompt } from "./generated/Prompt";
 import type { PromptInput } from "./generated/PromptInput";
@@ -23,6 +25,7 @@ import type { StartRun } from "./generated/StartRun";
 
 export type {
   CommandError,
+  Deletion,
   ModelOption,
   Prompt,
   PromptInput,
@@ -87,7 +90,8 @@ export const api = {
   getPrompt: (id: string) => call<Prompt>("get_prompt", { id }),
   createPrompt: (input: PromptInput) => call<Prompt>("create_prompt", { input }),
   updatePrompt: (id: string, input: PromptInput) => call<Prompt>("update_prompt", { id, input }),
-  deletePrompt: (id: string) => call<number>("delete_prompt", { id }),
+  /** Deletes a prompt and its runs; undo with `undoDeletion` for a few minutes. */
+  deletePrompt: (id: string) => call<Deletion>("delete_prompt", { id }),
   promptRunCount: (id: string) => call<number>("prompt_run_count", { id }),
   runsPage: (filter: RunFilter, cursor: string | null, limit: number) =>
     call<RunsPage>("runs_page", { filter, cursor, limit }),
@@ -95,8 +99,12 @@ export const api = {
   /** Runs per day (in the viewer's time zone) and per model under `filter`. */
   runStats: (filter: RunFilter, utcOffsetMinutes: number) => call<RunStats>("run_stats", { filter, utcOffsetMinutes }),
   getRun: (id: string) => call<Run>("get_run", { id }),
-  deleteRuns: (ids: string[]) => call<number>("delete_runs", { ids }),
-  deleteMatchingRuns: (filter: RunFilter) => call<number>("delete_matching_runs", { filter }),
+  deleteRuns: (ids: string[]) => call<Deletion>("delete_runs", { ids }),
+  deleteMatchingRuns: (filter: RunFilter) => call<Deletion>("delete_matching_runs", { filter }),
+  /** Whether the history changed since the last call, here or in another process. */
+  historyChanged: () => call<boolean>("history_changed"),
+  /** Puts back exactly what a delete removed. */
+  undoDeletion: (id: string) => call<Deletion>("undo_deletion", { id }),
   listModels: () => call<ModelOption[]>("list_models"),
   listProviderModels: () => call<ModelOption[]>("list_provider_models"),
   listProviders: () => call<ProviderInfo[]>("list_providers"),
@@ -122,6 +130,24 @@ export const api = {
   copyText: async (text: string): Promise<void> => {
     try {
       await writeText(text);
+    } catch (error) {
+      throw toApiError(error);
+    }
+  },
+
+  /** Opens a web link from a response in the OS browser (never in the app's window). Only
+   * http and https links: anything else is refused here and by the capability's scope. */
+  openLink: async (href: string): Promise<boolean> => {
+    let url: URL;
+    try {
+      url = new URL(href);
+    } catch {
+      return false;
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") return false;
+    try {
+      await openUrl(url.href);
+      return true;
     } catch (error) {
       throw toApiError(error);
     }

@@ -3,7 +3,7 @@ import type { DayStats } from "./api";
 import { addDays, dayRange, niceCeiling, percent, stackedBars } from "./charts";
 
 function day(date: string, success: number, error = 0, timeout = 0, cancelled = 0): DayStats {
-  return { day: date, runs: { success, error, timeout, cancelled }, tokens: 0 };
+  return { day: date, runs: { success, error, timeout, cancelled, interrupted: 0, running: 0 }, tokens: 0 };
 }
 
 describe("charts", () => {

@@ -4,7 +4,7 @@
 import type { DayStats, StatusCounts } from "./api";
 
 /** Statuses in stacking order, bottom first. */
-export const STATUSES = ["success", "error", "timeout", "cancelled"] as const;
+export const STATUSES = ["success", "error", "timeout", "cancelled", "interrupted", "running"] as const;
 
 const DAY_MS = 86_400_000;
 
@@ -16,7 +16,7 @@ export function addDays(day: string, n: number): string {
 
 /** All the runs a count holds. */
 export function total(runs: StatusCounts): number {
-  return runs.success + runs.error + runs.timeout + runs.cancelled;
+  return STATUSES.reduce((sum, status) => sum + runs[status], 0);
 }
 
 /**
@@ -29,7 +29,8 @@ export function dayRange(days: readonly DayStats[], count: number, last?: string
   const byDay = new Map(days.map((d) => [d.day, d]));
   return Array.from({ length: count }, (_, i) => {
     const day = addDays(end, i - count + 1);
-    return byDay.get(day) ?? { day, runs: { success: 0, error: 0, timeout: 0, cancelled: 0 }, tokens: 0 };
+    const none = { success: 0, error: 0, timeout: 0, cancelled: 0, interrupted: 0, running: 0 };
+    return byDay.get(day) ?? { day, runs: none, tokens: 0 };
   });
 }
 

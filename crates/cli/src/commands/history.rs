@@ -71,12 +71,17 @@ pub async fn list(store: &Store, args: HistoryArgs) -> anyhow::Result<ExitCode> 
         return Ok(ExitCode::SUCCESS);
     }
     let color = output::color_stdout();
-    println!(
+    outln!(
         "{:<19}  {:<9}  {:<24}  {:>9}  {:>7}  {:<36}  RESPONSE",
-        "TIME", "STATUS", "MODEL", "DURATION", "TOKENS", "ID"
+        "TIME",
+        "STATUS",
+        "MODEL",
+        "DURATION",
+        "TOKENS",
+        "ID"
     );
     for run in &page.items {
-        println!(
+        outln!(
             "{:<19}  {}  {:<24}  {:>9}  {:>7}  {:<36}  {}",
             local_time(run.created_at),
             output::status_cell(run.status, color),
@@ -102,49 +107,49 @@ pub async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
     }
     let s = &run.summary;
     let color = output::color_stdout();
-    println!("run:        {}", s.id);
-    println!(
+    outln!("run:        {}", s.id);
+    outln!(
         "prompt:     {}",
         s.prompt_id
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_else(|| "(ad hoc)".into())
     );
-    println!(
+    outln!(
         "time:       {} ({})",
         local_time(s.created_at),
         promptline_core::store::transfer::rfc3339(s.created_at)
     );
-    println!(
+    outln!(
         "status:     {}",
         output::status_cell(s.status, color).trim_end()
     );
-    println!("model:      {}", s.provider_model());
-    println!(
+    outln!("model:      {}", s.provider_model());
+    outln!(
         "duration:   {} (first token after {})",
         duration_ms(s.execution_time_ms),
         duration_ms(s.ttft_ms)
     );
-    println!(
+    outln!(
         "tokens:     {} ({} in, {} out)",
         count(s.tokens_used),
         count(s.input_tokens),
         count(s.output_tokens)
     );
     if let Some(reason) = &run.stop_reason {
-        println!("stopped:    {reason}");
+        outln!("stopped:    {reason}");
     }
     if let Some(error) = &s.error_message {
-        println!("error:      {error}");
+        outln!("error:      {error}");
     }
     if run.params.as_object().is_some_and(|p| !p.is_empty()) {
-        println!("params:     {}", run.params);
+        outln!("params:     {}", run.params);
     }
     if run.variables.as_object().is_some_and(|v| !v.is_empty()) {
-        println!("variables:  {}", run.variables);
+        outln!("variables:  {}", run.variables);
     }
-    println!("\n── prompt ──\n{}", run.prompt_text);
-    println!(
+    outln!("\n── prompt ──\n{}", run.prompt_text);
+    outln!(
         "\n── response ({} characters) ──\n{}",
         count(Some(s.response_chars)),
         run.response
@@ -157,7 +162,7 @@ pub async fn remove(store: &Store, args: RmArgs) -> anyhow::Result<ExitCode> {
     let ids: Vec<RunId> = args.ids.iter().map(|id| RunId::from(id.as_str())).collect();
     let deleted = store.delete_runs(&ids).await?;
     let missing = ids.len() as u64 - deleted;
-    println!(
+    outln!(
         "Deleted {} run{}.",
         count(Some(deleted as i64)),
         if deleted == 1 { "" } else { "s" }

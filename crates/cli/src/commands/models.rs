@@ -37,9 +37,9 @@ pub async fn execute(store: &Store, args: ModelsArgs) -> anyhow::Result<ExitCode
     for provider in &listed {
         for model in &provider.models {
             if provider.provider == model.as_str() {
-                println!("{model}");
+                outln!("{model}");
             } else {
-                println!("{}/{model}", provider.provider);
+                outln!("{}/{model}", provider.provider);
             }
         }
     }

@@ -84,7 +84,7 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
                     default_model: model,
                 })
                 .await?;
-            println!("{}", prompt.id);
+            outln!("{}", prompt.id);
         }
         PromptCommand::List {
             search,
@@ -98,9 +98,12 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
                 eprintln!("No prompts yet. Add one: promptline prompt add --name NAME --text TEXT");
             } else {
                 let color = output::color_stdout();
-                println!(
+                outln!(
                     "{:<36}  {:<40}  {:>6}  {:<9}  LAST RUN",
-                    "ID", "NAME", "RUNS", "STATUS"
+                    "ID",
+                    "NAME",
+                    "RUNS",
+                    "STATUS"
                 );
                 for p in prompts {
                     let status = p
@@ -112,7 +115,7 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
                         .map(local_time)
                         .unwrap_or_else(|| "never".into());
                     let name = output::clip(&p.prompt.name, 40);
-                    println!(
+                    outln!(
                         "{:<36}  {name:<40}  {:>6}  {status}  {last}",
                         p.prompt.id,
                         count(Some(p.run_count))
@@ -131,16 +134,16 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
             if json {
                 output::print_json(&detail)?;
             } else {
-                println!("id:         {}", prompt.id);
-                println!("name:       {}", prompt.name);
-                println!(
+                outln!("id:         {}", prompt.id);
+                outln!("name:       {}", prompt.name);
+                outln!(
                     "model:      {}",
                     prompt
                         .default_model
                         .as_deref()
                         .unwrap_or("(none; runs use echo)")
                 );
-                println!(
+                outln!(
                     "variables:  {}",
                     if detail.variables.is_empty() {
                         "(none)".into()
@@ -148,10 +151,10 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
                         detail.variables.join(", ")
                     }
                 );
-                println!("runs:       {}", count(Some(detail.run_count)));
-                println!("created:    {}", local_time(prompt.created_at));
-                println!("updated:    {}", local_time(prompt.updated_at));
-                println!("\n{}", prompt.template);
+                outln!("runs:       {}", count(Some(detail.run_count)));
+                outln!("created:    {}", local_time(prompt.created_at));
+                outln!("updated:    {}", local_time(prompt.updated_at));
+                outln!("\n{}", prompt.template);
             }
         }
         PromptCommand::Edit {
@@ -169,12 +172,12 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
                 default_model: model.map(Some),
             };
             let prompt = store.edit_prompt(&PromptId::from(id), &edit).await?;
-            println!("{}", prompt.id);
+            outln!("{}", prompt.id);
         }
         PromptCommand::Rm { id } => {
             let runs = store.delete_prompt(&PromptId::from(id.as_str())).await?;
             let noun = if runs == 1 { "run" } else { "runs" };
-            println!(
+            outln!(
                 "Deleted prompt {id} and its {} {noun}.",
                 count(Some(runs as i64))
             );

@@ -93,7 +93,7 @@ pub async fn execute(store: &Store, command: ProviderCommand) -> anyhow::Result<
                     key_env: args.key_env,
                 })
                 .await?;
-            println!("{}", added.name);
+            outln!("{}", added.name);
             let next = if added.kind == ProviderKind::Echo {
                 String::new()
             } else if let Some(var) = &added.key_env {
@@ -133,7 +133,7 @@ pub async fn execute(store: &Store, command: ProviderCommand) -> anyhow::Result<
                 eprintln!("No providers. Add one: promptline provider add NAME --kind openai --base-url URL");
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("{:<14}  {:<9}  {:<50}  KEY", "NAME", "KIND", "BASE URL");
+            outln!("{:<14}  {:<9}  {:<50}  KEY", "NAME", "KIND", "BASE URL");
             for item in &listed {
                 let key = match (item.key, &item.config.key_env) {
                     ("env", Some(var)) => format!("${var}"),
@@ -150,9 +150,11 @@ pub async fn execute(store: &Store, command: ProviderCommand) -> anyhow::Result<
                 } else {
                     item.config.base_url.as_str()
                 };
-                println!(
+                outln!(
                     "{:<14}  {:<9}  {:<50}  {key}",
-                    item.config.name, item.config.kind, base
+                    item.config.name,
+                    item.config.kind,
+                    base
                 );
             }
         }

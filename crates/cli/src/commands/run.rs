@@ -119,7 +119,7 @@ pub async fn execute(store: &Store, args: RunArgs) -> anyhow::Result<ExitCode> {
         )
         .await?;
         if !run.response.ends_with('\n') {
-            println!();
+            outln!();
         }
         eprintln!("{}", summary_line(&run));
         runs.push(run);

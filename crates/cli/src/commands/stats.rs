@@ -30,15 +30,21 @@ pub async fn execute(store: &Store, args: StatsArgs) -> anyhow::Result<ExitCode>
     } else if stats.runs.total() == 0 {
         eprintln!("No runs match. Run something: promptline run --text \"Hello\" --model echo");
     } else {
-        print_table(&stats);
+        print_table(&stats)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_table(stats: &RunStats) {
+fn print_table(stats: &RunStats) -> std::io::Result<()> {
     let r = &stats.runs;
-    println!(
-        "{} runs: {} success, {} error, {} timeout, {} cancelled; {} tokens",
+    let mut also = String::new();
+    for (n, word) in [(r.interrupted, "interrupted"), (r.running, "running")] {
+        if n > 0 {
+            also.push_str(&format!(", {n} {word}"));
+        }
+    }
+    outln!(
+        "{} runs: {} success, {} error, {} timeout, {} cancelled{also}; {} tokens",
         r.total(),
         r.success,
         r.error,
@@ -46,14 +52,20 @@ fn print_table(stats: &RunStats) {
         r.cancelled,
         stats.tokens
     );
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{:<36}  {:>7}  {:>6}  {:>7}  {:>9}  {:>9}  {:>10}",
-        "MODEL", "RUNS", "ERRORS", "ERROR %", "P50", "P95", "TOKENS"
+        "MODEL",
+        "RUNS",
+        "ERRORS",
+        "ERROR %",
+        "P50",
+        "P95",
+        "TOKENS"
     );
     for m in &stats.models {
         let failed = m.runs.error + m.runs.timeout;
-        println!(
+        outln!(
             "{:<36}  {:>7}  {:>6}  {:>6.1}%  {:>9}  {:>9}  {:>10}",
             format!("{}/{}", m.provider, m.model),
             m.runs.total(),
@@ -64,13 +76,19 @@ fn print_table(stats: &RunStats) {
             m.tokens
         );
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{:<10}  {:>7}  {:>7}  {:>6}  {:>7}  {:>9}  {:>10}",
-        "DAY", "RUNS", "SUCCESS", "ERROR", "TIMEOUT", "CANCELLED", "TOKENS"
+        "DAY",
+        "RUNS",
+        "SUCCESS",
+        "ERROR",
+        "TIMEOUT",
+        "CANCELLED",
+        "TOKENS"
     );
     for d in stats.days.iter().rev().take(30) {
-        println!(
+        outln!(
             "{:<10}  {:>7}  {:>7}  {:>6}  {:>7}  {:>9}  {:>10}",
             d.day,
             d.runs.total(),
@@ -82,9 +100,10 @@ fn print_table(stats: &RunStats) {
         );
     }
     if stats.days.len() > 30 {
-        println!(
+        outln!(
             "(the last 30 of {} days; --json has them all)",
             stats.days.len()
         );
     }
+    Ok(())
 }

@@ -58,7 +58,7 @@ pub async fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode>
         .await;
     bar.finish_and_clear();
     let report = result?;
-    println!(
+    outln!(
         "Imported {} runs ({} already there, skipped) and {} new prompts.",
         count(Some(report.runs_added as i64)),
         count(Some(report.runs_skipped as i64)),

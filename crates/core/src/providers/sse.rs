@@ -40,7 +40,8 @@ impl SseParser {
 
     /// Feeds the next bytes of the stream and appends every event they complete to `out`.
     pub fn push(&mut self, mut chunk: &[u8], out: &mut Vec<SseEvent>) {
-        if self.after_cr {
+        // An empty chunk says nothing about whether a LF follows the CR.
+        if self.after_cr && !chunk.is_empty() {
             self.after_cr = false;
             if let Some(rest) = chunk.strip_prefix(b"\n") {
                 chunk = rest;
@@ -146,6 +147,17 @@ mod tests {
 
     fn data(events: &[SseEvent]) -> Vec<&str> {
         events.iter().map(|e| e.data.as_str()).collect()
+    }
+
+    #[test]
+    fn an_empty_chunk_between_cr_and_lf_keeps_them_one_line_end() {
+        // Found by the property test: an empty chunk used to forget the CR before it.
+        let mut parser = SseParser::new();
+        let mut out = Vec::new();
+        for chunk in [&b"data: a\r"[..], b"", b"\ndata: b\r\n\r\n"] {
+            parser.push(chunk, &mut out);
+        }
+        assert_eq!(data(&out), ["a\nb"]);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The SQLite history store. One module per table; SQL and SQLite specifics stay in here, so that
 //! another backend (PostgreSQL for teams) can sit beside it.
 
+pub mod deletions;
 pub mod desktop;
 mod filter;
+pub mod in_flight;
 pub mod prompts;
 pub mod providers;
 pub mod runs;
@@ -13,6 +15,7 @@ pub mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -48,10 +51,39 @@ pub fn default_db_path() -> Result<PathBuf> {
     Ok(base.join(APP_IDENTIFIER).join(DB_FILE_NAME))
 }
 
+/// Whether the database changed since the last look (see [`Store::watch_changes`]).
+#[derive(Debug)]
+pub struct ChangeWatch {
+    conn: tokio::sync::Mutex<(sqlx::SqliteConnection, i64)>,
+}
+
+impl ChangeWatch {
+    /// True when some other connection committed a change since the previous call. One
+    /// `PRAGMA data_version` on the watch's own connection: microseconds, whatever the history
+    /// holds.
+    pub async fn changed(&self) -> Result<bool> {
+        let mut guard = self.conn.lock().await;
+        let (conn, seen) = &mut *guard;
+        let now = data_version(conn).await?;
+        let changed = now != *seen;
+        *seen = now;
+        Ok(changed)
+    }
+}
+
+async fn data_version(conn: &mut sqlx::SqliteConnection) -> Result<i64> {
+    let (version,): (i64,) = sqlx::query_as("PRAGMA data_version")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(version)
+}
+
 /// A handle on the history database. Cheap to clone; all clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// This process's claim on the runs it has in flight (see [`in_flight`]).
+    live: Arc<in_flight::Liveness>,
 }
 
 impl Store {
@@ -94,7 +126,11 @@ impl Store {
             .map_err(|e| {
                 Error::invalid(format!("cannot open the database {}: {e}", path.display()))
             })?;
-        Self::migrated(pool).await
+        let store = Self::migrated(pool, Some(path)).await?;
+        // Best effort: a database that cannot be written now (read-only, full disk) is still
+        // readable, and the next open that can write recovers its interrupted runs.
+        let _ = store.recover_interrupted().await;
+        Ok(store)
     }
 
     /// Opens a private in-memory database (for tests and throw-away sessions).
@@ -108,16 +144,38 @@ impl Store {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        Self::migrated(pool).await
+        Self::migrated(pool, None).await
     }
 
-    async fn migrated(pool: SqlitePool) -> Result<Self> {
+    async fn migrated(pool: SqlitePool, path: Option<&Path>) -> Result<Self> {
         if !Self::is_up_to_date(&pool).await {
+            if let Some((theirs, ours)) = Self::newer_schema(&pool).await {
+                pool.close().await;
+                return Err(Error::invalid(format!(
+                    "this database was made by a newer version of Promptline (its schema is at \
+                     migration {theirs}, this build knows up to {ours}); it was not changed: \
+                     update Promptline, or open another database with --db or PROMPTLINE_DB"
+                )));
+            }
             // Each migration runs in its own transaction: a failure leaves the previous version
             // intact. The migrator also refuses a database whose applied migrations were changed.
             MIGRATOR.run(&pool).await?;
         }
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            live: Arc::new(in_flight::Liveness::for_database(path)),
+        })
+    }
+
+    /// The newest migration applied to the database and the newest this build knows, when the
+    /// database's is newer.
+    async fn newer_schema(pool: &SqlitePool) -> Option<(i64, i64)> {
+        let (theirs,): (Option<i64>,) = sqlx::query_as("SELECT max(version) FROM _sqlx_migrations")
+            .fetch_one(pool)
+            .await
+            .ok()?;
+        let ours = MIGRATOR.iter().map(|m| m.version).max()?;
+        theirs.filter(|&v| v > ours).map(|v| (v, ours))
     }
 
     /// Whether every embedded migration is recorded as applied, with the same checksum, in one
@@ -148,6 +206,18 @@ impl Store {
     /// The underlying pool, for the store's modules.
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A watch on the database for commits made by any other connection: this app's own pool or
+    /// another process (the CLI while the app is open). Costs one connection of its own.
+    pub async fn watch_changes(&self) -> Result<ChangeWatch> {
+        use sqlx::ConnectOptions;
+        let options = self.pool.connect_options();
+        let mut conn = options.connect().await?;
+        let version = data_version(&mut conn).await?;
+        Ok(ChangeWatch {
+            conn: tokio::sync::Mutex::new((conn, version)),
+        })
     }
 
     /// Runs `PRAGMA integrity_check` and returns its verdict (`ok` when healthy).

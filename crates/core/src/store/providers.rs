@@ -161,8 +161,14 @@ impl Store {
         Ok(config)
     }
 
-    /// Removes a provider (built-in ones too). Its runs stay in the history.
+    /// Removes a provider (the other built-in ones too, but never the offline `echo`, which is
+    /// what a new user runs first). Its runs stay in the history.
     pub async fn remove_provider(&self, name: &str) -> Result<()> {
+        if name.trim() == "echo" {
+            return Err(Error::invalid(
+                "the built-in `echo` provider cannot be removed: it is the offline demo that needs no key",
+            ));
+        }
         let done = sqlx::query("DELETE FROM providers WHERE name = ?")
             .bind(name.trim())
             .execute(self.pool())

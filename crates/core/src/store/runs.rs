@@ -9,6 +9,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::store::filter::{self, Texts};
+use crate::store::in_flight::as_recorded;
 use crate::store::time_key::{self, KeyAllocator};
 use crate::store::Store;
 
@@ -27,7 +28,9 @@ const PAGE_JSON_COLUMNS: &str = "id, prompt_id, created_at, model, provider, sta
 
 const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
-     r.stop_reason, r.params, r.variables, t.prompt_text, t.response";
+     r.stop_reason, r.params, r.variables, t.prompt_text, \
+     CASE WHEN r.status = 'running' THEN coalesce((SELECT group_concat(x.text, '' ORDER BY x.piece) \
+     FROM run_pieces x WHERE x.seq = r.seq), t.response) ELSE t.response END AS response";
 
 /// `runs r` with its texts, for queries that read a run in full.
 const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
@@ -141,6 +144,11 @@ pub(crate) struct RunRow<'a> {
 }
 
 impl<'a> RunRow<'a> {
+    /// The list preview the row is written with.
+    pub(crate) fn preview(&self) -> &str {
+        &self.preview
+    }
+
     pub(crate) fn new(key: i64, run: &'a NewRun) -> Result<Self> {
         Ok(Self {
             key,
@@ -238,37 +246,7 @@ impl Store {
         insert_texts(&mut tx, &rows, &inserted).await?;
         let [RunRow { preview, .. }] = rows;
         tx.commit().await?;
-        Ok(Run {
-            summary: RunSummary {
-                id: run.id.clone(),
-                prompt_id: run.prompt_id.clone(),
-                created_at: from_micros(time_key::micros_of(key)),
-                model: run.model.clone(),
-                provider: run.provider.clone(),
-                status: run.status,
-                tokens_used: run.tokens_used,
-                input_tokens: run.input_tokens,
-                output_tokens: run.output_tokens,
-                execution_time_ms: run.execution_time_ms,
-                ttft_ms: run.ttft_ms,
-                error_message: run.error_message.clone(),
-                preview,
-                response_chars: run.response.chars().count() as i64,
-            },
-            stop_reason: run.stop_reason.clone(),
-            params: if run.params.is_null() {
-                serde_json::json!({})
-            } else {
-                run.params.clone()
-            },
-            variables: if run.variables.is_null() {
-                serde_json::json!({})
-            } else {
-                run.variables.clone()
-            },
-            prompt_text: run.prompt_text.clone(),
-            response: run.response.clone(),
-        })
+        Ok(as_recorded(key, run, preview))
     }
 
     /// One run in full, with its prompt text and response.
@@ -399,6 +377,9 @@ impl Store {
 
     /// Whether a run's status is one that still has a response worth showing.
     pub fn has_partial_response(status: RunStatus) -> bool {
-        matches!(status, RunStatus::Timeout | RunStatus::Cancelled)
+        matches!(
+            status,
+            RunStatus::Timeout | RunStatus::Cancelled | RunStatus::Interrupted | RunStatus::Running
+        )
     }
 }

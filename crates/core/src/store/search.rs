@@ -1,15 +1,17 @@
-//! Full-text search input. User text is never passed to FTS5 as syntax: every word becomes a quoted
-//! phrase (the last one a prefix, for search-as-you-type), so quotes, `*`, `-`, `AND`, `NEAR(` and
-//! unbalanced parentheses are searched for literally and can never raise a syntax error.
+//! Full-text search input. User text is never passed to FTS5 as syntax: it is cut into words the
+//! way the index's tokenizer cuts text (letters and digits; everything else separates), and every
+//! word becomes a quoted phrase (the last one a prefix, for search-as-you-type), so quotes, `*`,
+//! `-`, `AND`, `NEAR(` and unbalanced parentheses can never raise a syntax error, and punctuation
+//! typed around a word (`borro )`, `pel*`) finds what the word finds.
 
 /// The FTS5 query for what a user typed, or `None` when there is nothing to search for.
 ///
 /// Words are ANDed: `rust async` finds runs that mention both.
 pub fn fts_query(user_text: &str) -> Option<String> {
-    // FTS5 reads its query as a C string: a NUL would end it inside a quote. Control characters
-    // separate words like spaces do.
+    // Separators are what the unicode61 tokenizer does not keep in a token: anything but letters
+    // and digits (a NUL, which would end FTS5's C string inside a quote, among them).
     let words: Vec<&str> = user_text
-        .split(|c: char| c.is_whitespace() || c.is_control())
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
     let (last, rest) = words.split_last()?;
@@ -37,9 +39,11 @@ mod tests {
     fn quotes_every_word_and_prefixes_the_last() {
         assert_eq!(
             fts_query("  rust \"async\" ").unwrap(),
-            r#""rust" """async"""*"#
+            r#""rust" "async"*"#
         );
         assert_eq!(fts_query("   "), None);
+        assert_eq!(fts_query(" \" * ( - "), None);
+        assert_eq!(fts_query("borro )").unwrap(), r#""borro"*"#);
         assert_eq!(fts_query("a\u{0}b").unwrap(), r#""a" "b"*"#);
     }
 }

@@ -24,12 +24,16 @@ pub struct StatusCounts {
     pub timeout: i64,
     /// Runs cancelled by the user.
     pub cancelled: i64,
+    /// Runs whose process ended before they did.
+    pub interrupted: i64,
+    /// Runs still in flight.
+    pub running: i64,
 }
 
 impl StatusCounts {
     /// All the runs counted.
     pub fn total(&self) -> i64 {
-        self.success + self.error + self.timeout + self.cancelled
+        self.success + self.error + self.timeout + self.cancelled + self.interrupted + self.running
     }
 }
 
@@ -77,18 +81,25 @@ pub struct RunStats {
     pub models: Vec<ModelStats>,
 }
 
-/// Counts by status, then tokens, as a query's first five result columns.
+/// Counts by status, then tokens, as a query's first seven result columns.
 const COUNT_COLUMNS: &str = "sum(r.status = 'success'), sum(r.status = 'error'), \
-     sum(r.status = 'timeout'), sum(r.status = 'cancelled'), coalesce(sum(r.tokens_used), 0)";
+     sum(r.status = 'timeout'), sum(r.status = 'cancelled'), sum(r.status = 'interrupted'), \
+     sum(r.status = 'running'), coalesce(sum(r.tokens_used), 0)";
 
-type Counted = (i64, i64, i64, i64, i64);
+type Counted = (i64, i64, i64, i64, i64, i64, i64);
+type DayRow = (String, i64, i64, i64, i64, i64, i64, i64);
+type ModelRow = (String, String, i64, i64, i64, i64, i64, i64, i64);
 
-fn status_counts((success, error, timeout, cancelled, _): Counted) -> StatusCounts {
+fn status_counts(
+    (success, error, timeout, cancelled, interrupted, running, _): Counted,
+) -> StatusCounts {
     StatusCounts {
         success,
         error,
         timeout,
         cancelled,
+        interrupted,
+        running,
     }
 }
 
@@ -140,23 +151,24 @@ impl Store {
 
         // Three scans of the matching runs, each on its own pooled connection at once.
         let (day_rows, model_rows, latency_rows) = tokio::try_join!(
-            days.build_query_as::<(String, i64, i64, i64, i64, i64)>()
-                .fetch_all(self.pool()),
-            models
-                .build_query_as::<(String, String, i64, i64, i64, i64, i64)>()
-                .fetch_all(self.pool()),
+            days.build_query_as::<DayRow>().fetch_all(self.pool()),
+            models.build_query_as::<ModelRow>().fetch_all(self.pool()),
             latency
                 .build_query_as::<(String, String, i64, i64, i64)>()
                 .fetch_all(self.pool()),
         )?;
 
         let skip = day_rows.len().saturating_sub(MAX_DAYS);
-        for (day, success, error, timeout, cancelled, tokens) in day_rows {
-            let runs = status_counts((success, error, timeout, cancelled, tokens));
+        for (day, a, b, c, d, e, f, g) in day_rows {
+            let counted = (a, b, c, d, e, f, g);
+            let tokens = counted.6;
+            let runs = status_counts(counted);
             stats.runs.success += runs.success;
             stats.runs.error += runs.error;
             stats.runs.timeout += runs.timeout;
             stats.runs.cancelled += runs.cancelled;
+            stats.runs.interrupted += runs.interrupted;
+            stats.runs.running += runs.running;
             stats.tokens += tokens;
             stats.days.push(DayStats { day, runs, tokens });
         }
@@ -164,16 +176,14 @@ impl Store {
 
         stats.models = model_rows
             .into_iter()
-            .map(
-                |(provider, model, success, error, timeout, cancelled, tokens)| ModelStats {
-                    provider,
-                    model,
-                    runs: status_counts((success, error, timeout, cancelled, tokens)),
-                    tokens,
-                    p50_ms: None,
-                    p95_ms: None,
-                },
-            )
+            .map(|(provider, model, a, b, c, d, e, f, g)| ModelStats {
+                provider,
+                model,
+                tokens: g,
+                runs: status_counts((a, b, c, d, e, f, g)),
+                p50_ms: None,
+                p95_ms: None,
+            })
             .collect();
 
         for (provider, model, ms, rank, n) in latency_rows {

@@ -107,7 +107,15 @@ impl ImportLine {
         if self.id.trim().is_empty() {
             return Err("`id` is empty".into());
         }
-        let status: RunStatus = self.status.parse().map_err(|e: Error| e.to_string())?;
+        let mut status: RunStatus = self.status.parse().map_err(|e: Error| e.to_string())?;
+        let mut error_message = self.error_message;
+        if status == RunStatus::Running {
+            // Exported while in flight: no process here will ever complete it.
+            status = RunStatus::Interrupted;
+            error_message.get_or_insert_with(|| {
+                "interrupted: the run was still in flight when it was exported".to_owned()
+            });
+        }
         time_key::first_key(to_micros(self.created_at)).map_err(|e| e.to_string())?;
         for (name, value) in [
             ("tokens_used", self.tokens_used),
@@ -151,7 +159,7 @@ impl ImportLine {
             execution_time_ms: self.execution_time_ms,
             ttft_ms: self.ttft_ms,
             stop_reason: self.stop_reason,
-            error_message: self.error_message,
+            error_message,
             params: serde_json::Value::Object(params),
             variables,
             prompt_text: self.prompt_text,

@@ -6,15 +6,15 @@ import { history } from "../stores/history.svelte";
 import AnalyticsView from "./AnalyticsView.svelte";
 
 const stats: RunStats = {
-  runs: { success: 7, error: 2, timeout: 1, cancelled: 0 },
+  runs: { success: 7, error: 2, timeout: 1, cancelled: 0, interrupted: 0, running: 0 },
   tokens: 1234,
   days: [
-    { day: "2026-11-20", runs: { success: 3, error: 1, timeout: 0, cancelled: 0 }, tokens: 500 },
-    { day: "2026-11-24", runs: { success: 4, error: 1, timeout: 1, cancelled: 0 }, tokens: 734 },
+    { day: "2026-11-20", runs: { success: 3, error: 1, timeout: 0, cancelled: 0, interrupted: 0, running: 0 }, tokens: 500 },
+    { day: "2026-11-24", runs: { success: 4, error: 1, timeout: 1, cancelled: 0, interrupted: 0, running: 0 }, tokens: 734 },
   ],
   models: [
-    { provider: "openai", model: "gpt-4o", runs: { success: 6, error: 2, timeout: 0, cancelled: 0 }, tokens: 1000, p50_ms: 1200, p95_ms: 4000 },
-    { provider: "echo", model: "echo", runs: { success: 1, error: 0, timeout: 1, cancelled: 0 }, tokens: 234, p50_ms: null, p95_ms: null },
+    { provider: "openai", model: "gpt-4o", runs: { success: 6, error: 2, timeout: 0, cancelled: 0, interrupted: 0, running: 0 }, tokens: 1000, p50_ms: 1200, p95_ms: 4000 },
+    { provider: "echo", model: "echo", runs: { success: 1, error: 0, timeout: 1, cancelled: 0, interrupted: 0, running: 0 }, tokens: 234, p50_ms: null, p95_ms: null },
   ],
 };
 

@@ -9,6 +9,8 @@ describe("StatusBadge", () => {
       ["error", "Error"],
       ["timeout", "Timeout"],
       ["cancelled", "Cancelled"],
+      ["interrupted", "Interrupted"],
+      ["running", "Running"],
     ] as const) {
       const { container, unmount } = render(StatusBadge, { props: { status } });
       const badge = container.querySelector(".badge");

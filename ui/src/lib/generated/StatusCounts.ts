@@ -19,4 +19,12 @@ timeout: number,
 /**
  * Runs cancelled by the user.
  */
-cancelled: number, };
+cancelled: number, 
+/**
+ * Runs whose process ended before they did.
+ */
+interrupted: number, 
+/**
+ * Runs still in flight.
+ */
+running: number, };

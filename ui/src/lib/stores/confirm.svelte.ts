@@ -6,6 +6,8 @@ export interface ConfirmRequest {
   body: string;
   confirmLabel: string;
   danger?: boolean;
+  /** When set, the confirm button stays disabled until exactly this is typed (e.g. the count). */
+  typeToConfirm?: string;
 }
 
 class ConfirmStore {

@@ -243,6 +243,13 @@ class HistoryStore {
     else void this.#recount();
   }
 
+  /** The database changed (here or in another process): the newest window reloads, so runs in
+   * flight show their progress and the CLI's runs appear; an older window only recounts. */
+  changed(): void {
+    if (this.window.cursor === null) void this.reload();
+    else void this.#recount();
+  }
+
   async #recount(): Promise<void> {
     try {
       this.count = await api.countRuns(this.runFilter());

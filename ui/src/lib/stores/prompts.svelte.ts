@@ -1,6 +1,6 @@
 // The prompt list and which prompt (or All runs) is open.
 
-import { api, toApiError, type PromptSummary } from "../api";
+import { api, toApiError, type Deletion, type PromptSummary } from "../api";
 import { plural } from "../format";
 import { confirmDialog } from "./confirm.svelte";
 import { toasts } from "./toasts.svelte";
@@ -51,7 +51,8 @@ class PromptsStore {
   }
 
   /** Asks, then deletes a prompt with its runs. Returns whether it was deleted. */
-  async remove(id: string): Promise<boolean> {
+  /** Asks, then deletes a prompt and its runs; says what went, for the toast and its Undo. */
+  async remove(id: string): Promise<{ message: string; deletion: Deletion } | null> {
     const prompt = this.items.find((p) => p.id === id);
     try {
       const runs = await api.promptRunCount(id);
@@ -59,20 +60,19 @@ class PromptsStore {
         title: `Delete “${prompt?.name ?? "this prompt"}”?`,
         body:
           runs === 0
-            ? "It has no runs. This cannot be undone."
-            : `Its ${plural(runs, "run")} will be deleted with it. This cannot be undone.`,
+            ? "It has no runs. You can undo it for a few seconds."
+            : `Its ${plural(runs, "run")} will be deleted with it. You can undo it for a few seconds.`,
         confirmLabel: runs === 0 ? "Delete prompt" : `Delete prompt and ${plural(runs, "run")}`,
         danger: true,
       });
-      if (!ok) return false;
-      const deleted = await api.deletePrompt(id);
+      if (!ok) return null;
+      const deletion = await api.deletePrompt(id);
       if (this.selectedId === id) this.selectedId = null;
       await this.refresh();
-      toasts.show(`Deleted “${prompt?.name ?? "prompt"}” and ${plural(deleted, "run")}`);
-      return true;
+      return { message: `Deleted “${prompt?.name ?? "prompt"}” and ${plural(deletion.runs, "run")}`, deletion };
     } catch (error) {
       toasts.show(toApiError(error).message, "error");
-      return false;
+      return null;
     }
   }
 }
