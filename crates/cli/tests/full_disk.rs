@@ -52,6 +52,16 @@ fn a_full_disk_loses_no_answer_and_damages_nothing() {
     ])
     .status
     .success());
+    // Another process has the database open, as the desktop app would: its shared-memory index
+    // and write-ahead log stay in place while the disk fills.
+    let mut holder = Command::new("sqlite3")
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the sqlite3 CLI");
+    writeln!(holder.stdin.as_mut().unwrap(), "SELECT count(*) FROM runs;").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
 
     // Fill the filesystem to the last byte.
     let filler_path = mnt.join("filler");
@@ -79,6 +89,9 @@ fn a_full_disk_loses_no_answer_and_damages_nothing() {
             && stderr.contains("once there is free space"),
         "{stderr}"
     );
+
+    drop(holder.stdin.take());
+    holder.wait().unwrap();
 
     // Space again: what was there is intact, and the next run is recorded.
     std::fs::remove_file(&filler_path).unwrap();

@@ -19,7 +19,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use crate::domain::{now, to_micros, PromptId, RunFilter, RunId};
 use crate::error::{Error, Result};
 use crate::store::filter::{self, Texts};
-use crate::store::Store;
+use crate::store::{Store, WriteTx};
 
 /// How long deleted rows are kept for an undo.
 pub const UNDO_KEEP: Duration = Duration::from_secs(10 * 60);
@@ -163,7 +163,7 @@ impl Store {
     async fn delete_undoably(&self, target: Target<'_>) -> Result<Deletion> {
         self.purge_deletions(UNDO_KEEP).await?;
         let id = uuid::Uuid::now_v7().to_string();
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = WriteTx::begin(self.pool()).await?;
         sqlx::query("CREATE TEMP TABLE IF NOT EXISTS doomed_runs (seq INTEGER PRIMARY KEY)")
             .execute(&mut *tx)
             .await?;
@@ -253,7 +253,7 @@ impl Store {
     /// Puts back what a deletion removed, exactly: same ids, time keys and texts, searchable
     /// again. Fails when the deletion is unknown or was purged.
     pub async fn undo_deletion(&self, id: &str) -> Result<Deletion> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = WriteTx::begin(self.pool()).await?;
         let found: Option<(i64, i64)> =
             sqlx::query_as("SELECT runs, prompts FROM deletions WHERE id = ?")
                 .bind(id)

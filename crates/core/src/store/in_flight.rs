@@ -19,7 +19,7 @@ use crate::domain::{from_micros, now, to_micros, NewRun, Run, RunId, RunStatus, 
 use crate::error::{Error, Result};
 use crate::store::runs::{insert_rows, insert_texts, json_object_text, preview_of, RunRow};
 use crate::store::time_key::{self, KeyAllocator};
-use crate::store::Store;
+use crate::store::{Store, WriteTx};
 
 /// The response so far of the run in flight `f`: its pieces in order.
 pub(crate) const PARTIAL_RESPONSE: &str =
@@ -125,7 +125,7 @@ impl Store {
         started.response.clear();
         started.stop_reason = None;
         started.error_message = None;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = WriteTx::begin(self.pool()).await?;
         let key = KeyAllocator::default()
             .allocate(&mut tx, to_micros(run.created_at))
             .await?;
@@ -166,7 +166,7 @@ impl Store {
         let piece = response.get(saved_bytes..).ok_or_else(|| {
             Error::invalid("a partial response must be saved at a character boundary")
         })?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = WriteTx::begin(self.pool()).await?;
         let updated = sqlx::query(
             "UPDATE runs SET preview = CASE WHEN response_chars = 0 THEN ? ELSE preview END, \
              response_chars = response_chars + ?, execution_time_ms = ?, ttft_ms = ? \
@@ -202,7 +202,7 @@ impl Store {
     /// Completes a running run in place with how it ended: same id, same time. When the run was
     /// deleted while it ran, it stays deleted and the run is returned as it would have been.
     pub async fn complete_run(&self, run: &InFlight, ended: &NewRun) -> Result<Run> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = WriteTx::begin(self.pool()).await?;
         let row = RunRow::new(run.key, ended)?;
         let updated = sqlx::query(
             "UPDATE runs SET status = ?, tokens_used = ?, input_tokens = ?, output_tokens = ?, \
@@ -256,7 +256,7 @@ impl Store {
             if self.live.is_alive(&owner) {
                 continue;
             }
-            let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = WriteTx::begin(self.pool()).await?;
             recovered += interrupt_owner(&mut tx, &owner, pid).await?;
             tx.commit().await?;
         }

@@ -51,6 +51,58 @@ pub fn default_db_path() -> Result<PathBuf> {
     Ok(base.join(APP_IDENTIFIER).join(DB_FILE_NAME))
 }
 
+/// A write transaction (`BEGIN IMMEDIATE`: the write lock from the start) on a pooled connection.
+///
+/// Not sqlx's own transaction: when a write fails on a full disk, SQLite rolls the transaction
+/// back by itself, sqlx's ROLLBACK then fails, and sqlx keeps counting a transaction that is gone,
+/// so the connection's every later BEGIN fails. Here a transaction that did not commit closes its
+/// connection (SQLite rolls back whatever is left) instead of returning it to the pool.
+pub(crate) struct WriteTx(Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>);
+
+impl WriteTx {
+    /// Takes a connection and the write lock.
+    pub(crate) async fn begin(pool: &SqlitePool) -> Result<Self> {
+        let mut conn = pool.acquire().await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        Ok(Self(Some(conn)))
+    }
+
+    /// Commits; on failure the connection is closed and the error returned.
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        let mut conn = self.0.take().expect("an open transaction");
+        match sqlx::query("COMMIT").execute(&mut *conn).await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                drop(conn.detach());
+                Err(error.into())
+            }
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("an open transaction")
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_mut().expect("an open transaction")
+    }
+}
+
 /// Whether the database changed since the last look (see [`Store::watch_changes`]).
 #[derive(Debug)]
 pub struct ChangeWatch {
@@ -124,7 +176,17 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| {
-                Error::invalid(format!("cannot open the database {}: {e}", path.display()))
+                let error = Error::Database(e);
+                match error.storage_problem() {
+                    Some((why, fix)) => Error::invalid(format!(
+                        "cannot open the database {}: {why}; it will open once {fix}",
+                        path.display()
+                    )),
+                    None => Error::invalid(format!(
+                        "cannot open the database {}: {error}",
+                        path.display()
+                    )),
+                }
             })?;
         let store = Self::migrated(pool, Some(path)).await?;
         // Best effort: a database that cannot be written now (read-only, full disk) is still

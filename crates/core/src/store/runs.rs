@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::store::filter::{self, Texts};
 use crate::store::in_flight::as_recorded;
 use crate::store::time_key::{self, KeyAllocator};
-use crate::store::Store;
+use crate::store::{Store, WriteTx};
 
 /// Most runs one page may hold.
 pub const MAX_PAGE_SIZE: i64 = 1000;
@@ -231,7 +231,7 @@ impl Store {
     pub async fn insert_run(&self, run: &NewRun) -> Result<Run> {
         // IMMEDIATE: the write lock from the start, so the key found free stays free until the
         // insert (a deferred transaction could also fail to upgrade its read to a write).
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = WriteTx::begin(self.pool()).await?;
         let key = KeyAllocator::default()
             .allocate(&mut tx, to_micros(run.created_at))
             .await?;

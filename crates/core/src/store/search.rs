@@ -1,5 +1,7 @@
-//! Full-text search input. User text is never passed to FTS5 as syntax: it is cut into words the
-//! way the index's tokenizer cuts text (letters and digits; everything else separates), and every
+//! Full-text search input. User text is never passed to FTS5 as syntax: it is cut into words where
+//! the index's tokenizer cuts text (unicode61: any ASCII character but a letter or digit, and
+//! spaces and control characters beyond ASCII; its other separators, non-ASCII punctuation, stay
+//! inside a phrase, which the tokenizer then cuts the same way), and every
 //! word becomes a quoted phrase (the last one a prefix, for search-as-you-type), so quotes, `*`,
 //! `-`, `AND`, `NEAR(` and unbalanced parentheses can never raise a syntax error, and punctuation
 //! typed around a word (`borro )`, `pel*`) finds what the word finds.
@@ -8,10 +10,16 @@
 ///
 /// Words are ANDed: `rust async` finds runs that mention both.
 pub fn fts_query(user_text: &str) -> Option<String> {
-    // Separators are what the unicode61 tokenizer does not keep in a token: anything but letters
-    // and digits (a NUL, which would end FTS5's C string inside a quote, among them).
+    // A NUL, which would end FTS5's C string inside a quote, is one of the separators.
+    let separates = |c: char| {
+        if c.is_ascii() {
+            !c.is_ascii_alphanumeric()
+        } else {
+            c.is_whitespace() || c.is_control()
+        }
+    };
     let words: Vec<&str> = user_text
-        .split(|c: char| !c.is_alphanumeric())
+        .split(separates)
         .filter(|w| !w.is_empty())
         .collect();
     let (last, rest) = words.split_last()?;
