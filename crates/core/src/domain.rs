@@ -384,6 +384,105 @@ pub fn now() -> DateTime<Utc> {
     from_micros(to_micros(Utc::now()))
 }
 
+/// The name of the built-in offline provider, and the model address that runs it.
+pub const ECHO_PROVIDER: &str = "echo";
+
+/// Which API a configured provider speaks. A closed set, enforced by the schema as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// OpenAI-compatible Chat Completions (OpenAI, Ollama, LM Studio, vLLM, OpenRouter, ...).
+    #[serde(rename = "openai")]
+    OpenAi,
+    /// Anthropic's Messages API.
+    Anthropic,
+    /// Google's Gemini API.
+    Gemini,
+    /// The offline demo that answers with the prompt.
+    Echo,
+}
+
+impl ProviderKind {
+    /// Every kind, in display order.
+    pub const ALL: [ProviderKind; 4] = [Self::OpenAi, Self::Anthropic, Self::Gemini, Self::Echo];
+
+    /// The stored and serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenAi => "openai",
+            Self::Anthropic => "anthropic",
+            Self::Gemini => "gemini",
+            Self::Echo => "echo",
+        }
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl FromStr for ProviderKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown provider kind `{s}`: use one of openai, anthropic, gemini, echo"
+                ))
+            })
+    }
+}
+
+/// A configured provider: a name that model addresses use, the API it speaks and where.
+/// Holds the *name* of the key's environment variable, never a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderConfig {
+    /// What model addresses call it: `openai` in `openai/gpt-4o-mini`.
+    pub name: String,
+    /// The API it speaks.
+    pub kind: ProviderKind,
+    /// Where the API is, e.g. `https://api.openai.com/v1`; empty for `echo`.
+    pub base_url: String,
+    /// The environment variable holding its key when the keychain has none, e.g.
+    /// `OPENAI_API_KEY`; `None` for providers that need no key (a local Ollama).
+    pub key_env: Option<String>,
+    /// Whether it is one of the entries Promptline ships with.
+    pub builtin: bool,
+    /// When it was added (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When it was last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields a new provider needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewProvider {
+    /// Its name: letters, digits, `-`, `_` and `.`; no `/`.
+    pub name: String,
+    /// The API it speaks.
+    pub kind: ProviderKind,
+    /// Where the API is; required for every kind but `echo`.
+    pub base_url: String,
+    /// The environment variable that may hold its key.
+    pub key_env: Option<String>,
+}
+
+/// A change to a provider; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderEdit {
+    /// A new kind.
+    pub kind: Option<ProviderKind>,
+    /// A new base URL.
+    pub base_url: Option<String>,
+    /// A new key variable; `Some(None)` clears it.
+    pub key_env: Option<Option<String>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use futures_util::stream;
 use super::{EventStream, Provider, ProviderEvent, ProviderRequest, Usage};
 
 /// The provider's (and its only model's) name.
-pub const PROVIDER_NAME: &str = "echo";
+pub const PROVIDER_NAME: &str = crate::domain::ECHO_PROVIDER;
 
 /// Echoes the prompt back, one word at a time when streaming. Tokens are counted as
 /// whitespace-separated words, for input and output alike.

@@ -26,7 +26,7 @@ impl Store {
         let sample = NewPrompt {
             name: SAMPLE_PROMPT_NAME.to_owned(),
             template: SAMPLE_PROMPT_TEMPLATE.to_owned(),
-            default_model: Some(crate::providers::echo::PROVIDER_NAME.to_owned()),
+            default_model: Some(crate::domain::ECHO_PROVIDER.to_owned()),
         };
         self.create_prompt(&sample).await.map(Some)
     }

@@ -3,9 +3,10 @@
 
 use sqlx::FromRow;
 
-use crate::domain::{from_micros, now, to_micros};
+use crate::domain::{
+    from_micros, now, to_micros, NewProvider, ProviderConfig, ProviderEdit, ProviderKind,
+};
 use crate::error::{Error, Result};
-use crate::providers::{NewProvider, ProviderConfig, ProviderEdit, ProviderKind};
 use crate::store::Store;
 
 #[derive(FromRow)]
