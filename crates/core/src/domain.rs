@@ -149,6 +149,12 @@ pub struct Prompt {
     pub created_at: DateTime<Utc>,
     /// When it was last edited (UTC).
     pub updated_at: DateTime<Utc>,
+    /// The teammate whose prompt it is, for prompts pulled from the team; `None` for one's own.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Whether the team sees it and its runs (`promptline prompt share`); private by default.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 /// A prompt as lists show it: the prompt plus facts about its runs.
@@ -220,6 +226,9 @@ pub struct RunSummary {
     pub preview: String,
     /// Length of the full response in characters.
     pub response_chars: i64,
+    /// The teammate who ran it, for runs pulled from the team; `None` for one's own.
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 impl RunSummary {
@@ -309,6 +318,34 @@ pub struct RunFilter {
     pub until: Option<DateTime<Utc>>,
     /// Full-text search over the prompt as run and the response; matched literally.
     pub query: Option<String>,
+    /// Only one's own runs, or only the team's (pulled from teammates); both when `None`.
+    #[serde(default)]
+    pub whose: Option<Whose>,
+}
+
+/// Whose runs a filter keeps: the Mine / Team switch.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Whose {
+    /// Runs recorded here (`owner` is `None`).
+    Mine,
+    /// Runs pulled from teammates (`owner` names one).
+    Team,
+}
+
+impl FromStr for Whose {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "mine" => Ok(Self::Mine),
+            "team" => Ok(Self::Team),
+            _ => Err(Error::invalid(format!(
+                "`{s}` is not whose runs to show: use mine or team"
+            ))),
+        }
+    }
 }
 
 /// Where a page of runs starts: just before this place in the history, going back in time.

@@ -58,6 +58,9 @@ pub enum Error {
     /// JSON could not be written or read.
     #[error("JSON error: {0}")]
     Json(#[from] serde_json::Error),
+    /// The team server (PostgreSQL) refused or could not be reached; nothing local was lost.
+    #[error("team server: {0}")]
+    Team(String),
 }
 
 impl Error {
@@ -103,6 +106,7 @@ impl Error {
             Self::Migrate(_) => "migration",
             Self::Io(_) => "io",
             Self::Json(_) => "json",
+            Self::Team(_) => "team",
         }
     }
 }

@@ -8,8 +8,8 @@
 
 use std::fmt;
 
-use crate::error::{Error, Result};
 use crate::domain::ProviderConfig;
+use crate::error::{Error, Result};
 use crate::store::APP_IDENTIFIER;
 
 /// A secret API key. Its `Debug` output is redacted and it has no `Display`, so it cannot end up

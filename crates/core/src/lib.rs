@@ -7,6 +7,7 @@ pub mod keys;
 pub mod providers;
 pub mod runner;
 pub mod store;
+pub mod sync;
 pub mod template;
 
 pub use domain::*;

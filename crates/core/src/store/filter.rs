@@ -2,7 +2,7 @@
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use crate::domain::{to_micros, Cursor, RunFilter};
+use crate::domain::{to_micros, Cursor, RunFilter, Whose};
 use crate::store::{search, time_key};
 
 /// Which tables beside `runs r` a query reads.
@@ -76,6 +76,15 @@ pub(crate) fn push_from_where(
         "r.status",
         filter.statuses.iter().map(|s| s.as_str().to_owned()),
     );
+    match filter.whose {
+        Some(Whose::Mine) => {
+            clauses.next().push("r.owner IS NULL");
+        }
+        Some(Whose::Team) => {
+            clauses.next().push("r.owner IS NOT NULL");
+        }
+        None => {}
+    }
     // Times become key ranges (`seq >> 10` is the time): ranges on the rowid that both the table
     // and the search index can seek to.
     if let Some(since) = filter.since {

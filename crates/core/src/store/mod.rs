@@ -10,6 +10,7 @@ pub mod providers;
 pub mod runs;
 pub mod search;
 pub mod stats;
+pub mod team;
 pub mod time_key;
 pub mod transfer;
 

@@ -9,13 +9,15 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 #[derive(FromRow)]
-struct PromptRow {
+pub(crate) struct PromptRow {
     id: String,
     name: String,
     template: String,
     default_model: Option<String>,
     created_at: i64,
     updated_at: i64,
+    owner: Option<String>,
+    shared: bool,
 }
 
 impl From<PromptRow> for Prompt {
@@ -27,6 +29,8 @@ impl From<PromptRow> for Prompt {
             default_model: row.default_model,
             created_at: from_micros(row.created_at),
             updated_at: from_micros(row.updated_at),
+            owner: row.owner,
+            shared: row.shared,
         }
     }
 }
@@ -83,6 +87,8 @@ impl Store {
             default_model: new.default_model.clone().filter(|m| !m.trim().is_empty()),
             created_at: at,
             updated_at: at,
+            owner: None,
+            shared: false,
         };
         sqlx::query(
             "INSERT INTO prompts (id, name, template, default_model, created_at, updated_at, active_at) \

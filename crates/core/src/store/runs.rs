@@ -20,20 +20,20 @@ pub const MAX_PAGE_SIZE: i64 = 1000;
 pub const PREVIEW_CHARS: usize = 160;
 
 const SUMMARY_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
-     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars";
+     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, r.owner";
 
 /// [`SUMMARY_COLUMNS`] as named by a subquery that selected them.
 const PAGE_JSON_COLUMNS: &str = "id, prompt_id, created_at, model, provider, status, tokens_used, \
-     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars";
+     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars, owner";
 
-const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
+pub(crate) const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
-     r.stop_reason, r.params, r.variables, t.prompt_text, \
+     r.owner, r.stop_reason, r.params, r.variables, t.prompt_text, \
      CASE WHEN r.status = 'running' THEN coalesce((SELECT group_concat(x.text, '' ORDER BY x.piece) \
      FROM run_pieces x WHERE x.seq = r.seq), t.response) ELSE t.response END AS response";
 
 /// `runs r` with its texts, for queries that read a run in full.
-const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
+pub(crate) const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
 
 /// The columns a new run is written with, in the order [`insert_rows`] binds them.
 const INSERT_COLUMNS: &str = "INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, \
@@ -58,6 +58,7 @@ struct SummaryRow {
     error_message: Option<String>,
     preview: String,
     response_chars: i64,
+    owner: Option<String>,
 }
 
 impl SummaryRow {
@@ -77,6 +78,7 @@ impl SummaryRow {
             error_message: self.error_message,
             preview: self.preview,
             response_chars: self.response_chars,
+            owner: self.owner,
         })
     }
 }
@@ -87,7 +89,7 @@ impl SummaryRow {
 struct KeyedSummaryRow(i64, SummaryRow);
 
 #[derive(FromRow)]
-struct FullRow {
+pub(crate) struct FullRow {
     #[sqlx(flatten)]
     summary: SummaryRow,
     stop_reason: Option<String>,
@@ -98,7 +100,7 @@ struct FullRow {
 }
 
 impl FullRow {
-    fn into_run(self) -> Result<Run> {
+    pub(crate) fn into_run(self) -> Result<Run> {
         Ok(Run {
             summary: self.summary.into_summary()?,
             stop_reason: self.stop_reason,
@@ -147,6 +149,11 @@ impl<'a> RunRow<'a> {
     /// The list preview the row is written with.
     pub(crate) fn preview(&self) -> &str {
         &self.preview
+    }
+
+    /// The time key the row is written under.
+    pub(crate) fn key(&self) -> i64 {
+        self.key
     }
 
     pub(crate) fn new(key: i64, run: &'a NewRun) -> Result<Self> {

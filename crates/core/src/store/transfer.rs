@@ -472,6 +472,9 @@ struct ExportRecord<'a> {
     variables: &'a serde_json::Value,
     prompt_text: &'a str,
     response: &'a str,
+    /// The teammate who ran it (runs pulled from the team); absent for one's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
 }
 
 impl<'a> From<&'a Run> for ExportRecord<'a> {
@@ -495,6 +498,7 @@ impl<'a> From<&'a Run> for ExportRecord<'a> {
             variables: &run.variables,
             prompt_text: &run.prompt_text,
             response: &run.response,
+            owner: s.owner.as_deref(),
         }
     }
 }
@@ -504,7 +508,7 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-const CSV_HEADER: [&str; 17] = [
+const CSV_HEADER: [&str; 18] = [
     "id",
     "prompt_id",
     "created_at",
@@ -522,6 +526,7 @@ const CSV_HEADER: [&str; 17] = [
     "variables",
     "prompt_text",
     "response",
+    "owner",
 ];
 
 fn write_csv_header(out: &mut dyn Write) -> Result<()> {
@@ -533,7 +538,7 @@ fn write_csv_header(out: &mut dyn Write) -> Result<()> {
 fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
     let s = &run.summary;
     let int = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let fields: [std::borrow::Cow<'_, str>; 17] = [
+    let fields: [std::borrow::Cow<'_, str>; 18] = [
         s.id.as_str().into(),
         s.prompt_id
             .as_ref()
@@ -555,6 +560,7 @@ fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
         run.variables.to_string().into(),
         run.prompt_text.as_str().into(),
         run.response.as_str().into(),
+        s.owner.as_deref().unwrap_or("").into(),
     ];
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
