@@ -58,6 +58,11 @@ enum Command {
     Key(commands::key::KeyCommand),
     /// List the models the configured providers offer, as PROVIDER/MODEL
     Models(commands::models::ModelsArgs),
+    /// Share history through the team's PostgreSQL server: init, add-user, connect, status
+    #[command(subcommand)]
+    Team(commands::team::TeamCommand),
+    /// Push your prompts, runs and deletions to the team server and pull what teammates shared
+    Sync(commands::team::SyncArgs),
     /// Print where the database is
     DbPath,
 }
@@ -131,6 +136,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Provider(command) => commands::provider::execute(&store, command).await?,
         Command::Key(command) => commands::key::execute(&store, command).await?,
         Command::Models(args) => commands::models::execute(&store, args).await?,
+        Command::Team(command) => commands::team::execute(&store, command).await?,
+        Command::Sync(args) => commands::team::sync_now(&store, args).await?,
         Command::DbPath => ExitCode::SUCCESS,
     };
     store.close().await;

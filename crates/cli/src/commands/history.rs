@@ -81,8 +81,14 @@ pub async fn list(store: &Store, args: HistoryArgs) -> anyhow::Result<ExitCode> 
         "ID"
     );
     for run in &page.items {
+        // A teammate's run says whose it is before its preview.
+        let owner = run
+            .owner
+            .as_deref()
+            .map(|o| format!("[{o}] "))
+            .unwrap_or_default();
         outln!(
-            "{:<19}  {}  {:<24}  {:>9}  {:>7}  {:<36}  {}",
+            "{:<19}  {}  {:<24}  {:>9}  {:>7}  {:<36}  {owner}{}",
             local_time(run.created_at),
             output::status_cell(run.status, color),
             clip(&run.provider_model(), 24),

@@ -52,10 +52,23 @@ pub async fn execute(store: &Store, command: KeyCommand) -> anyhow::Result<ExitC
 }
 
 fn read_key(provider: &str) -> anyhow::Result<ApiKey> {
+    read_secret(&format!(
+        "Paste the API key for {provider} and press Enter (it is not shown):"
+    ))?
+    .ok_or_else(|| {
+        anyhow::anyhow!(
+            "no key on standard input: pipe it in, e.g. `promptline key set {provider} < key.txt`"
+        )
+    })
+}
+
+/// Reads a secret from standard input: asked for with `ask` and not echoed on a terminal, read
+/// in full when piped. `None` when it is empty.
+pub fn read_secret(ask: &str) -> anyhow::Result<Option<ApiKey>> {
     let stdin = std::io::stdin();
     let mut text = String::new();
     if stdin.is_terminal() {
-        eprintln!("Paste the API key for {provider} and press Enter (it is not shown):");
+        eprintln!("{ask}");
         let hidden = set_echo(false);
         let read = stdin.read_line(&mut text);
         if hidden {
@@ -66,11 +79,7 @@ fn read_key(provider: &str) -> anyhow::Result<ApiKey> {
     } else {
         stdin.lock().read_to_string(&mut text)?;
     }
-    ApiKey::new(text).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no key on standard input: pipe it in, e.g. `promptline key set {provider} < key.txt`"
-        )
-    })
+    Ok(ApiKey::new(text))
 }
 
 /// Turns the terminal's echo off or on with `stty`, so a pasted key is not shown; returns whether

@@ -7,10 +7,11 @@ pub mod prompt;
 pub mod provider;
 pub mod run;
 pub mod stats;
+pub mod team;
 pub mod transfer;
 
 use clap::Args;
-use promptline_core::{PromptId, RunFilter, RunStatus};
+use promptline_core::{PromptId, RunFilter, RunStatus, Whose};
 
 /// The history filters, shared by `history` and `export`.
 #[derive(Debug, Args)]
@@ -38,6 +39,9 @@ pub struct FilterArgs {
     /// Full-text search in the prompt as run and the response (words are matched literally)
     #[arg(long = "query", short = 'q', value_name = "TEXT")]
     pub query: Option<String>,
+    /// Only one's own runs (mine) or only those pulled from teammates (team)
+    #[arg(long, value_name = "mine|team")]
+    pub whose: Option<String>,
 }
 
 impl FilterArgs {
@@ -55,6 +59,7 @@ impl FilterArgs {
             since: self.since,
             until: self.until,
             query: self.query.clone(),
+            whose: self.whose.as_deref().map(str::parse::<Whose>).transpose()?,
         })
     }
 }

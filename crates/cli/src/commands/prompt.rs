@@ -63,6 +63,17 @@ pub enum PromptCommand {
         /// The prompt's id
         id: String,
     },
+    /// Share a prompt with the team: its runs, past and future, become visible to every member
+    /// at the next sync
+    Share {
+        /// The prompt's id
+        id: String,
+    },
+    /// Make a shared prompt private again: teammates' copies go at their next sync
+    Unshare {
+        /// The prompt's id
+        id: String,
+    },
 }
 
 #[derive(Serialize)]
@@ -182,6 +193,29 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
                 count(Some(runs as i64))
             );
         }
+        PromptCommand::Share { id } => share(store, &id, true).await?,
+        PromptCommand::Unshare { id } => share(store, &id, false).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn share(store: &Store, id: &str, shared: bool) -> anyhow::Result<()> {
+    let prompt = store.set_prompt_shared(&PromptId::from(id), shared).await?;
+    let when = if store.team_link().await?.is_some() {
+        "at the next sync (promptline sync)"
+    } else {
+        "once you connect to a team (promptline team connect URL) and sync"
+    };
+    if shared {
+        outln!(
+            "Shared \"{}\" with the team: its runs reach teammates {when}.",
+            prompt.name
+        );
+    } else {
+        outln!(
+            "\"{}\" is private again: teammates' copies go {when}.",
+            prompt.name
+        );
+    }
+    Ok(())
 }
