@@ -6,7 +6,7 @@ CARGO ?= cargo
 # features, so nothing is compiled twice.
 APP_FEATURES := --features custom-protocol
 
-.PHONY: run test setup setup-test app ui fmt fmt-check lint test-rust test-ui e2e demo bench bench-scale
+.PHONY: run test setup setup-test app ui fmt fmt-check lint test-rust test-ui e2e demo bench bench-scale bench-team
 
 ## Install everything, build, and start the desktop app on the embedded defaults.
 run: setup app
@@ -58,3 +58,7 @@ bench:
 ## The same from 10,000 to 1,000,000 runs (needs about 23 GB of disk).
 bench-scale:
 	bash bench/run.sh --scale
+
+## Team sync on a real PostgreSQL server: push 100k runs, empty sync, team page at 10k-1M rows.
+bench-team:
+	bash bench/team.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Promptline needs on a fresh machine. Idempotent: a second run only checks.
 #   scripts/setup.sh        build and run (Debian packages for Tauri, npm packages)
-#   scripts/setup.sh test   the same plus what the tests need (WebKitWebDriver, Xvfb, xclip, tauri-driver)
+#   scripts/setup.sh test   the same plus what the tests need (WebKitWebDriver, Xvfb, xclip, tauri-driver,
+#                           PostgreSQL for the team-sync tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,8 @@ debian_packages() {
     librsvg2-dev libxdo-dev python3)
   if [ "$mode" = test ]; then
     packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core sqlite3)
+    # The team-sync tests and bench/team.sh start throw-away clusters (initdb, pg_ctl).
+    packages+=(postgresql)
   fi
   local missing=()
   for p in "${packages[@]}"; do

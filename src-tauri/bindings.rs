@@ -47,6 +47,8 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         ProviderInfo,
         ProviderInput,
         ProviderTest,
+        crate::team::TeamStatus,
+        promptline_core::Whose,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod models;
 pub mod settings;
 pub mod state;
+pub mod team;
 #[cfg(target_os = "linux")]
 pub mod webview;
 
@@ -70,6 +71,11 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             settings::set_provider_key,
             settings::delete_provider_key,
             settings::test_provider,
+            team::team_status,
+            team::team_connect,
+            team::team_disconnect,
+            team::team_sync,
+            team::share_prompt,
         ])
 }
 
@@ -85,8 +91,10 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         store.ensure_sample_prompt().await?;
         Ok::<_, promptline_core::Error>(store)
     })?;
+    let sync_store = store.clone();
     app_builder(tauri::Builder::default(), store)
-        .setup(|app| {
+        .setup(move |app| {
+            team::start_background_sync(app.handle().clone(), sync_store);
             #[cfg(target_os = "linux")]
             webview::tune(app);
             #[cfg(not(target_os = "linux"))]

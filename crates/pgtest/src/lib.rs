@@ -152,7 +152,12 @@ impl TempCluster {
 
     /// The bootstrap superuser's URL for database `postgres`.
     pub fn superuser_url(&self) -> String {
-        self.url(SUPERUSER, SUPERUSER_PASSWORD, "postgres")
+        self.superuser_url_on("postgres")
+    }
+
+    /// The bootstrap superuser's URL for `database`.
+    pub fn superuser_url_on(&self, database: &str) -> String {
+        self.url(SUPERUSER, SUPERUSER_PASSWORD, database)
     }
 
     /// Runs SQL through `psql` as `user`/`password` on `database` and returns its output: plain

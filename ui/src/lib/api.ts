@@ -46,6 +46,9 @@ export type { ModelStats } from "./generated/ModelStats";
 export type { StatusCounts } from "./generated/StatusCounts";
 export type { RunStatus } from "./generated/RunStatus";
 export type { RunSummary } from "./generated/RunSummary";
+export type { TeamStatus } from "./generated/TeamStatus";
+export type { Whose } from "./generated/Whose";
+import type { TeamStatus } from "./generated/TeamStatus";
 
 /** An export file format. */
 export type ExportFormat = "csv" | "json" | "jsonl";
@@ -82,7 +85,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** A filter that matches every run. */
 export function emptyFilter(): RunFilter {
-  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null };
+  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null, whose: null };
 }
 
 export const api = {
@@ -118,6 +121,14 @@ export const api = {
     call<number>("export_runs", { filter, format, path }),
   startRun: (request: StartRun) => call<string>("start_run", { request }),
   cancelRun: (id: string) => call<boolean>("cancel_run", { id }),
+  teamStatus: () => call<TeamStatus>("team_status"),
+  teamConnect: (url: string, password: string | null) => call<TeamStatus>("team_connect", { url, password }),
+  teamDisconnect: () => call<TeamStatus>("team_disconnect"),
+  teamSync: () => call<TeamStatus>("team_sync"),
+  sharePrompt: (id: string, shared: boolean) => call<Prompt>("share_prompt", { id, shared }),
+  /** Calls `handler` after every team sync (background or not) with the new status. */
+  onTeamSynced: (handler: (status: TeamStatus) => void): Promise<UnlistenFn> =>
+    listen<TeamStatus>("team-synced", (event) => handler(event.payload)),
 
   /** Calls `handler` for every piece of every run under way. */
   onRunEvent: (handler: (payload: RunEventPayload) => void): Promise<UnlistenFn> =>

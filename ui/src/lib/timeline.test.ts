@@ -36,6 +36,7 @@ function run(i: number, at: Date): RunSummary {
     error_message: null,
     preview: "hi",
     response_chars: 2,
+    owner: null,
   };
 }
 

@@ -11,6 +11,8 @@ function prompt(id: string, name: string, template: string): PromptSummary {
     default_model: "echo",
     created_at: "2026-11-24T10:00:00Z",
     updated_at: "2026-11-24T10:00:00Z",
+    owner: null,
+    shared: false,
     run_count: 0,
     last_run_at: null,
     last_status: null,

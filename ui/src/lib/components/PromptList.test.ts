@@ -15,6 +15,8 @@ function prompts(n: number): PromptSummary[] {
     default_model: null,
     created_at: at,
     updated_at: at,
+    owner: null,
+    shared: false,
   }));
 }
 

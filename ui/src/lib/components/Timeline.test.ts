@@ -22,6 +22,7 @@ function runs(n: number): RunSummary[] {
     error_message: i % 10 === 0 ? "openai answered 429" : null,
     preview: `answer number ${i} about rust`,
     response_chars: 20,
+    owner: null,
   }));
 }
 

@@ -28,4 +28,12 @@ created_at: string,
 /**
  * When it was last edited (UTC).
  */
-updated_at: string, };
+updated_at: string, 
+/**
+ * The teammate whose prompt it is, for prompts pulled from the team; `None` for one's own.
+ */
+owner: string | null, 
+/**
+ * Whether the team sees it and its runs (`promptline prompt share`); private by default.
+ */
+shared: boolean, };

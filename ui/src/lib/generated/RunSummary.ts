@@ -62,4 +62,8 @@ preview: string,
 /**
  * Length of the full response in characters.
  */
-response_chars: number, };
+response_chars: number, 
+/**
+ * The teammate who ran it, for runs pulled from the team; `None` for one's own.
+ */
+owner: string | null, };

@@ -1,7 +1,7 @@
 // The history timeline: the filter, the loaded pages (keyset cursor), the match count, which run
 // is selected and expanded, and the full runs loaded on expand.
 
-import { api, emptyFilter, toApiError, type Run, type RunFilter, type RunStatus, type RunSummary } from "../api";
+import { api, emptyFilter, toApiError, type Run, type RunFilter, type RunStatus, type RunSummary, type Whose } from "../api";
 import { startOfLocalDay } from "../format";
 
 /** Runs per page. */
@@ -22,6 +22,8 @@ export interface FilterState {
   from: string;
   to: string;
   query: string;
+  /** Whose runs: "" for everyone's, "mine" or "team" (pulled from teammates). */
+  whose: "" | Whose;
 }
 
 /** Where the window of runs in view starts: the cursor its first page is asked with (`null` for
@@ -34,7 +36,7 @@ export interface WindowStart {
 const NEWEST: WindowStart = { cursor: null, skipped: 0 };
 
 function blankFilter(): FilterState {
-  return { statuses: [], model: "", from: "", to: "", query: "" };
+  return { statuses: [], model: "", from: "", to: "", query: "", whose: "" };
 }
 
 class HistoryStore {
@@ -72,7 +74,8 @@ class HistoryStore {
       this.filter.model !== "" ||
       this.filter.from !== "" ||
       this.filter.to !== "" ||
-      this.filter.query.trim() !== "",
+      this.filter.query.trim() !== "" ||
+      this.filter.whose !== "",
   );
 
   /** The filter as the store understands it. */
@@ -86,6 +89,7 @@ class HistoryStore {
       since: f.from ? startOfLocalDay(f.from) : null,
       until: f.to ? startOfLocalDay(f.to, 1) : null,
       query: f.query.trim() || null,
+      whose: f.whose || null,
     };
   }
 

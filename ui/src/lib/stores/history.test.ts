@@ -19,6 +19,7 @@ function run(i: number): RunSummary {
     error_message: null,
     preview: "hi",
     response_chars: 2,
+    owner: null,
   };
 }
 
@@ -46,6 +47,7 @@ describe("history store", () => {
     history.filter.from = "2026-11-01";
     history.filter.to = "2026-11-02";
     history.filter.query = "  rust  ";
+    history.filter.whose = "team";
     await history.open("p1");
     expect(filters[0]).toEqual({
       prompt_id: "p1",
@@ -54,6 +56,7 @@ describe("history store", () => {
       since: new Date(2026, 10, 1).toISOString(),
       until: new Date(2026, 10, 3).toISOString(),
       query: "rust",
+      whose: "team",
     });
     expect(history.count).toBe(PAGE_SIZE + 1);
     expect(history.items).toHaveLength(PAGE_SIZE);
@@ -108,7 +111,7 @@ describe("history store", () => {
       cursors.push(cursor);
       return { items: Array.from({ length: PAGE_SIZE }, (_, i) => run(at + i)), next_cursor: `k${at + PAGE_SIZE}` };
     });
-    history.filter = { statuses: [], model: "", from: "", to: "", query: "" };
+    history.filter = { statuses: [], model: "", from: "", to: "", query: "", whose: "" };
     await history.open(null);
     await history.reload();
     expect(history.window).toEqual({ cursor: null, skipped: 0 });
