@@ -5,6 +5,7 @@
 #
 #   bash bench/team.sh                    # 100,000 runs; page at 10k, 100k, 1M rows
 #   bash bench/team.sh --n 20000 --sizes 10000,100000
+#   BENCH_PROFILE=dev bash bench/team.sh  # the debug build (no release build needed; slower client)
 #
 # Data comes from datagen/ (cached in bench/data/, gitignored). Needs python3, cargo and Debian's
 # postgresql (scripts/setup.sh test installs it). The table goes to stdout and bench/data/team.md.
@@ -19,7 +20,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --n) N=$2; shift 2 ;;
         --sizes) SIZES=$2; shift 2 ;;
-        *) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 
@@ -30,11 +31,12 @@ if [ ! -s "$RUNS" ]; then
     mv "$RUNS.tmp" "$RUNS"
 fi
 cd "$REPO"
-cargo build --release -p promptline-core --example team_bench
+PROFILE=${BENCH_PROFILE:-release}
+cargo build --profile "$PROFILE" -p promptline-core --example team_bench
 {
-    echo "Command: \`bash bench/team.sh${N:+ --n $N} --sizes $SIZES\` at $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d)"
+    echo "Command: \`BENCH_PROFILE=$PROFILE bash bench/team.sh --n $N --sizes $SIZES\` at $(git rev-parse --short HEAD), $(date -u +%Y-%m-%d)"
     echo
     echo "| operation | time | limit | ratio | notes |"
     echo "|---|---|---|---|---|"
-    target/release/examples/team_bench "$RUNS" "$SIZES" | grep '^|'
+    "target/$( [ "$PROFILE" = dev ] && echo debug || echo "$PROFILE" )/examples/team_bench" "$RUNS" "$SIZES" | grep '^|'
 } | tee "$DATA/team.md"

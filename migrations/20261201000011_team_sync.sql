@@ -15,6 +15,9 @@ ALTER TABLE runs ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0 CHECK (pushed IN (
 
 -- What the next push reads: the own runs the server does not have yet, in time order.
 CREATE INDEX runs_to_push ON runs (seq) WHERE pushed = 0 AND owner IS NULL;
+-- What the next push reads of the prompts: the own ones new or edited since they were pushed.
+CREATE INDEX prompts_to_push ON prompts (updated_at, id)
+WHERE owner IS NULL AND (pushed_at IS NULL OR pushed_at <> updated_at);
 -- The Team filter: the pulled runs.
 CREATE INDEX runs_by_owner ON runs (owner) WHERE owner IS NOT NULL;
 

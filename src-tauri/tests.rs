@@ -243,3 +243,69 @@ fn cancel_of_a_finished_run_says_so_and_export_writes_the_filter() {
         1
     );
 }
+
+#[test]
+fn settings_team_connects_shares_and_syncs_with_a_real_server() {
+    let cluster = promptline_pgtest::TempCluster::start();
+    cluster.superuser_sql(
+        "postgres",
+        "CREATE ROLE team_admin LOGIN CREATEROLE PASSWORD 'admin-pw'",
+    );
+    cluster.superuser_sql("postgres", "CREATE DATABASE team OWNER team_admin");
+    let admin = cluster.url("team_admin", "admin-pw", "team");
+    // Unique per run: the keychain is the machine's.
+    let password = format!("app-alice-{}", cluster.port());
+    tauri::async_runtime::block_on(async {
+        promptline_core::sync::admin::init(&admin)
+            .await
+            .expect("init");
+        let key = promptline_core::keys::ApiKey::new(password.clone()).expect("password");
+        promptline_core::sync::admin::add_user(&admin, "alice", &key)
+            .await
+            .expect("add alice");
+    });
+    let h = harness();
+    assert!(h.ok("team_status", json!({}))["link"].is_null());
+    let prompts = h.ok("list_prompts", json!({"search": null}));
+    let id = prompts[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        h.ok("share_prompt", json!({"id": id, "shared": true}))["shared"],
+        true
+    );
+
+    let refused = h.call(
+        "team_connect",
+        json!({"url": format!("postgres://alice@127.0.0.1:{}/team", cluster.port()), "password": "wrong-pw-123"}),
+    );
+    let refused = refused
+        .expect_err("a wrong password is refused")
+        .to_string();
+    assert!(!refused.contains("wrong-pw-123"), "{refused}");
+    assert!(h.ok("team_status", json!({}))["link"].is_null());
+
+    let url = format!("postgres://alice@127.0.0.1:{}/team", cluster.port());
+    let status = h.ok("team_connect", json!({"url": url, "password": password}));
+    assert!(!status.to_string().contains(&password));
+    assert_eq!(status["link"]["user_name"], "alice");
+    assert!(status["link"]["last_error"].is_null(), "{status}");
+    assert!(!status["link"]["last_sync_at"].is_null());
+    assert_eq!(status["waiting"]["prompts"], 0, "connecting syncs once");
+    let shared = cluster.superuser_sql(
+        "team",
+        &format!("SELECT count(*) FROM promptline.prompts WHERE shared AND id = '{id}'"),
+    );
+    assert_eq!(shared, "1");
+
+    let mut mine = all_runs();
+    mine["whose"] = json!("team");
+    let page = h.ok(
+        "runs_page",
+        json!({"filter": mine, "cursor": null, "limit": 50}),
+    );
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        h.ok("team_sync", json!({}))["link"]["last_error"],
+        Value::Null
+    );
+    assert!(h.ok("team_disconnect", json!({}))["link"].is_null());
+}

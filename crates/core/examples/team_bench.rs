@@ -179,6 +179,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         push.as_secs_f64() / floor.as_secs_f64()
     ));
 
+    team_db.execute("DROP TABLE public.copy_floor").await?;
+
     // 2. Syncs with nothing new: on the open connection (the app), and connecting first (the CLI).
     let mut open = Vec::new();
     for _ in 0..30 {
@@ -236,6 +238,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     alice.close().await;
     bob.close().await;
+    // Room on the disk for the next part.
+    alice_store.close().await;
+    bob_store.close().await;
+    drop(dir);
+    team_db.close().await;
+    superuser.execute("DROP DATABASE team").await?;
 
     // 4. The team history page, on a database of its own grown from 10k to 1M rows.
     superuser
@@ -261,12 +269,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut flat = Vec::new();
     for size in sizes {
         let started = Instant::now();
-        // Alice's runs on 100 prompts (every other one shared), newest last, ~600 bytes of text.
+        // Alice's runs on 100 prompts (every other one shared), newest last, ~330 bytes of text.
         sqlx::query(
             "INSERT INTO promptline.prompt_run_history (id, prompt_id, user_id, prompt_text, response, \
                model, provider, tokens_used, execution_time_ms, status, created_at) \
              SELECT 'r' || i, 'p' || (i % 100), (SELECT id FROM promptline.users WHERE name = 'alice'), \
-               'prompt text ' || i, repeat('response words ', 40) || i, 'gpt-4o-mini', 'openai', \
+               'prompt text ' || i, repeat('response words ', 20) || i, 'gpt-4o-mini', 'openai', \
                100 + i % 900, 200 + i % 5000, CASE WHEN i % 31 = 0 THEN 'error' ELSE 'success' END, \
                timestamptz '2025-01-01' + i * interval '1 second' \
              FROM generate_series($1::bigint, $2::bigint - 1) i",

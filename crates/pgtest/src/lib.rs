@@ -97,7 +97,9 @@ impl TempCluster {
     fn try_start(&self, durability: Durability) -> Result<(), String> {
         let socket_dir = self.socket_dir();
         let mut options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=50",
+            // A small WAL: the machine's disk is shared, and a benchmark's bulk load would
+            // otherwise keep a gigabyte of it between checkpoints.
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=50 -c max_wal_size=256MB",
             self.port,
             socket_dir.display()
         );

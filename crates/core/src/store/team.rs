@@ -256,9 +256,11 @@ impl Store {
         query.push_values(pushed, |mut b, (id, at)| {
             b.push_bind(id.as_str()).push_bind(*at);
         });
+        // UPDATE ... FROM: one primary-key lookup per pushed prompt (a subquery per row of
+        // `prompts` would compare every prompt with every pushed one).
         query.push(
-            ") UPDATE prompts SET pushed_at = updated_at \
-             WHERE id IN (SELECT id FROM pushed WHERE pushed.at = prompts.updated_at)",
+            ") UPDATE prompts SET pushed_at = prompts.updated_at FROM pushed \
+             WHERE prompts.id = pushed.id AND prompts.updated_at = pushed.at",
         );
         query.build().execute(self.pool()).await?;
         Ok(())
@@ -496,8 +498,8 @@ async fn insert_pulled_runs(conn: &mut SqliteConnection, changes: &[PulledChange
                 b.push_bind(*key).push_bind(*owner);
             });
             query.push(
-                ") UPDATE runs SET owner = (SELECT owner FROM pulled WHERE pulled.seq = runs.seq), \
-                 pushed = 1 WHERE seq IN (SELECT seq FROM pulled)",
+                ") UPDATE runs SET owner = pulled.owner, pushed = 1 FROM pulled \
+                 WHERE runs.seq = pulled.seq",
             );
             query.build().execute(&mut *conn).await?;
         }

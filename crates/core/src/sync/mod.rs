@@ -100,7 +100,11 @@ impl Team {
             return Ok(None);
         };
         let url = TeamUrl::parse(&link.url)?;
-        let password = credentials::load(&url)?;
+        // The keychain may block (D-Bus): off the async threads.
+        let lookup = url.clone();
+        let password = tokio::task::spawn_blocking(move || credentials::load(&lookup))
+            .await
+            .map_err(|e| Error::invalid(format!("the keychain lookup failed: {e}")))??;
         Self::connect(&url, password.as_ref()).await.map(Some)
     }
 
@@ -167,8 +171,15 @@ pub async fn connect(store: &Store, url_text: &str, typed: Option<ApiKey>) -> Re
     let password = url.password.clone().or(typed);
     let team = Team::connect(&url, password.as_ref()).await?;
     team.close().await;
-    let password_storage = match &password {
-        Some(password) => Some(credentials::store(&url, password)?),
+    let password_storage = match password {
+        Some(password) => {
+            let entry = url.clone();
+            Some(
+                tokio::task::spawn_blocking(move || credentials::store(&entry, &password))
+                    .await
+                    .map_err(|e| Error::invalid(format!("the keychain failed: {e}")))??,
+            )
+        }
         None => None,
     };
     let link = store.link_team(&url.url, &url.user).await?;
@@ -182,7 +193,7 @@ pub async fn connect(store: &Store, url_text: &str, typed: Option<ApiKey>) -> Re
 pub async fn disconnect(store: &Store) -> Result<bool> {
     if let Some(link) = store.team_link().await? {
         if let Ok(url) = TeamUrl::parse(&link.url) {
-            let _ = credentials::forget(&url);
+            let _ = tokio::task::spawn_blocking(move || credentials::forget(&url)).await;
         }
     }
     store.unlink_team().await
