@@ -53,3 +53,15 @@ WHEN old.owner IS NULL AND EXISTS (SELECT 1 FROM team_link) BEGIN
     INSERT OR REPLACE INTO sync_tombstones (kind, id, deleted_at)
     VALUES ('prompt', old.id, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER));
 END;
+
+-- A row put back by an undone delete comes with its old sync state: its deletion, if not yet
+-- pushed, is forgotten, and it is pushed again (a no-op where the server kept it).
+CREATE TRIGGER runs_sync_after_insert AFTER INSERT ON runs WHEN new.owner IS NULL BEGIN
+    DELETE FROM sync_tombstones WHERE kind = 'run' AND id = new.id;
+    UPDATE runs SET pushed = 0 WHERE seq = new.seq AND new.pushed = 1;
+END;
+
+CREATE TRIGGER prompts_sync_after_insert AFTER INSERT ON prompts WHEN new.owner IS NULL BEGIN
+    DELETE FROM sync_tombstones WHERE kind = 'prompt' AND id = new.id;
+    UPDATE prompts SET pushed_at = NULL WHERE id = new.id AND new.pushed_at IS NOT NULL;
+END;

@@ -493,3 +493,45 @@ async fn removing_a_member_drops_their_role_and_their_rows() {
         .unwrap_err();
     assert!(!refused.to_string().contains(&alice.password), "{refused}");
 }
+
+#[tokio::test]
+async fn an_undone_delete_is_pushed_again_and_its_deletion_forgotten() {
+    let (cluster, admin_url) = team_server().await;
+    let alice = member(&cluster, &admin_url, "alice").await;
+    let prompt = saved_prompt(&alice.store, "Kept", "k").await;
+    let run = new_run(Some(&prompt.id), 1, "echo", RunStatus::Success, "keep me");
+    alice.store.insert_run(&run).await.unwrap();
+    alice.sync().await;
+    let on_server = || {
+        superuser_count(
+            &cluster,
+            "SELECT count(*) FROM promptline.prompt_run_history",
+        )
+    };
+    assert_eq!(on_server(), 1);
+
+    // Deleted and undone before a sync: nothing reaches the server.
+    let deletion = alice
+        .store
+        .delete_runs_undoably(&[run.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(alice.store.sync_backlog().await.unwrap().deletions, 1);
+    alice.store.undo_deletion(&deletion.id).await.unwrap();
+    assert_eq!(alice.store.sync_backlog().await.unwrap().deletions, 0);
+    alice.sync().await;
+    assert_eq!(on_server(), 1);
+
+    // Deleted, synced (gone from the server), then undone: the next sync puts it back.
+    let deletion = alice
+        .store
+        .delete_prompt_undoably(&prompt.id)
+        .await
+        .unwrap();
+    alice.sync().await;
+    assert_eq!(on_server(), 0);
+    alice.store.undo_deletion(&deletion.id).await.unwrap();
+    let report = alice.sync().await;
+    assert_eq!((report.pushed_prompts, report.pushed_runs), (1, 1));
+    assert_eq!(on_server(), 1);
+}

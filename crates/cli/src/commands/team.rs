@@ -142,7 +142,8 @@ async fn connect(store: &Store, args: ConnectArgs) -> anyhow::Result<()> {
     let connected = sync::connect(store, &args.url, typed).await?;
     outln!(
         "Connected to {} as {}.",
-        connected.link.url, connected.link.user_name
+        connected.link.url,
+        connected.link.user_name
     );
     if let Some(storage) = connected.password_storage {
         outln!("The password is in {}.", storage.describe());
@@ -186,7 +187,9 @@ async fn status(store: &Store, json: bool) -> anyhow::Result<()> {
     let w = status.waiting;
     outln!(
         "waiting:    {} prompts, {} runs, {} deletions",
-        w.prompts, w.runs, w.deletions
+        w.prompts,
+        w.runs,
+        w.deletions
     );
     Ok(())
 }
