@@ -151,6 +151,16 @@ async fn alice_shares_bob_sees_exactly_the_shared_runs_and_cannot_touch_the_rest
     );
     let again = alice.sync().await;
     assert_eq!(again, Default::default(), "a second sync has nothing to do");
+    // Her own changes moved her pull cursor past them: the next pull does not walk them again.
+    let link = alice.store.team_link().await.unwrap().unwrap();
+    let newest: i64 = cluster
+        .superuser_sql(
+            "team",
+            "SELECT max(sync_seq) FROM promptline.prompt_run_history",
+        )
+        .parse()
+        .unwrap();
+    assert_eq!(link.cursor, newest);
     assert_eq!(
         superuser_count(
             &cluster,

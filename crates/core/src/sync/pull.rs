@@ -151,10 +151,23 @@ pub(super) async fn pull(team: &Team, store: &Store, report: &mut SyncReport) ->
             .filter(|(n, _)| *n as i64 == BATCH)
             .filter_map(|(_, last)| *last)
             .min();
-        let Some(end) = full_end.or_else(|| lasts.iter().filter_map(|(_, last)| *last).max())
-        else {
-            tx.rollback().await.map_err(failed("pulling"))?;
-            return Ok(());
+        // With no full batch, everything this member may see up to the newest change of the
+        // snapshot is in hand, own rows included (they are not fetched: this member has them).
+        // Writers commit in change order (see the server schema), so no change at or below it
+        // can appear later: the cursor may jump there, and the next sync starts past own rows.
+        let newest = match full_end {
+            Some(_) => None,
+            None => newest_change(&mut *tx).await?,
+        };
+        let end = match full_end {
+            Some(end) => end,
+            None => match lasts.iter().filter_map(|(_, last)| *last).max().max(newest) {
+                Some(end) if end > cursor => end,
+                _ => {
+                    tx.rollback().await.map_err(failed("pulling"))?;
+                    return Ok(());
+                }
+            },
         };
 
         let mut changes: Vec<(i64, PulledChange)> = prompts
@@ -199,6 +212,18 @@ pub(super) async fn pull(team: &Team, store: &Store, report: &mut SyncReport) ->
             return Ok(());
         }
     }
+}
+
+/// The newest change this member's snapshot can see, in any table (own rows included).
+async fn newest_change(tx: &mut sqlx::PgConnection) -> Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT greatest((SELECT max(sync_seq) FROM promptline.prompts), \
+                         (SELECT max(sync_seq) FROM promptline.prompt_run_history), \
+                         (SELECT max(sync_seq) FROM promptline.tombstones))",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(failed("pulling"))
 }
 
 /// The prompts of pulled runs that are neither here nor pulled earlier in the window.
