@@ -157,7 +157,7 @@ pub(super) async fn pull(team: &Team, store: &Store, report: &mut SyncReport) ->
         // can appear later: the cursor may jump there, and the next sync starts past own rows.
         let newest = match full_end {
             Some(_) => None,
-            None => newest_change(&mut *tx).await?,
+            None => newest_change(&mut tx).await?,
         };
         let end = match full_end {
             Some(end) => end,

@@ -12,6 +12,9 @@ use crate::store::Store;
 use crate::sync::server::failed;
 use crate::sync::{SyncReport, Team, BATCH};
 
+/// A run to push with its local time key.
+type KeyedRun = (i64, Run);
+
 pub(super) async fn push(team: &Team, store: &Store, report: &mut SyncReport) -> Result<()> {
     push_tombstones(team, store, report).await?;
     push_prompts(team, store, report).await?;
@@ -121,13 +124,12 @@ async fn push_runs(team: &Team, store: &Store, report: &mut SyncReport) -> Resul
                 .map_err(failed("pushing runs"))?
                 .into_iter()
                 .collect();
-        let (ready, held): (Vec<&(i64, Run)>, Vec<&(i64, Run)>) =
-            batch.iter().partition(|(_, run)| {
-                run.summary
-                    .prompt_id
-                    .as_ref()
-                    .map_or(true, |id| visible.contains(id.as_str()))
-            });
+        let (ready, held): (Vec<&KeyedRun>, Vec<&KeyedRun>) = batch.iter().partition(|(_, run)| {
+            run.summary
+                .prompt_id
+                .as_ref()
+                .is_none_or(|id| visible.contains(id.as_str()))
+        });
         report.held_runs += held.len() as u64;
         if ready.is_empty() {
             continue;
@@ -140,7 +142,7 @@ async fn push_runs(team: &Team, store: &Store, report: &mut SyncReport) -> Resul
 }
 
 /// One multi-row insert: each column travels as one array.
-async fn insert_runs(team: &Team, runs: &[&(i64, Run)]) -> Result<()> {
+async fn insert_runs(team: &Team, runs: &[&KeyedRun]) -> Result<()> {
     let col = |f: &dyn Fn(&Run) -> String| runs.iter().map(|(_, r)| f(r)).collect::<Vec<_>>();
     let opt =
         |f: &dyn Fn(&Run) -> Option<String>| runs.iter().map(|(_, r)| f(r)).collect::<Vec<_>>();
