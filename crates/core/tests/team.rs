@@ -523,7 +523,7 @@ async fn an_undone_delete_is_pushed_again_and_its_deletion_forgotten() {
     // Deleted and undone before a sync: nothing reaches the server.
     let deletion = alice
         .store
-        .delete_runs_undoably(&[run.id.clone()])
+        .delete_runs_undoably(std::slice::from_ref(&run.id))
         .await
         .unwrap();
     assert_eq!(alice.store.sync_backlog().await.unwrap().deletions, 1);
