@@ -5,8 +5,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use promptline_core::diff::FieldDiff;
+use promptline_core::store::retention::{
+    NewRetentionRule, RetentionOutcome, RetentionPlan, RetentionRule,
+};
+use promptline_core::store::storage::{CompactOutcome, StorageReport};
+use promptline_core::store::tags::TagCount;
 use promptline_core::{
-    Deletion, Prompt, PromptSummary, Run, RunFilter, RunStats, RunStatus, RunSummary,
+    Annotation, Deletion, Prompt, PromptSummary, Rating, RatingFilter, Run, RunFilter, RunStats,
+    RunStatus, RunSummary,
 };
 use ts_rs::TS;
 
@@ -47,6 +54,17 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         ProviderInfo,
         ProviderInput,
         ProviderTest,
+        Annotation,
+        Rating,
+        RatingFilter,
+        TagCount,
+        FieldDiff,
+        NewRetentionRule,
+        RetentionRule,
+        RetentionPlan,
+        RetentionOutcome,
+        StorageReport,
+        CompactOutcome,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

@@ -11,7 +11,7 @@ fn main() {
     }
 }
 
-/// Every `#[tauri::command]` in src-tauri/commands.rs and settings.rs; keep in step with `generate_handler!`.
+/// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and curate.rs; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "list_prompts",
     "get_prompt",
@@ -39,4 +39,18 @@ const COMMANDS: &[&str] = &[
     "set_provider_key",
     "delete_provider_key",
     "test_provider",
+    "set_rating",
+    "set_note",
+    "add_tags",
+    "remove_tags",
+    "tags_in_use",
+    "compare_fields",
+    "previous_run",
+    "retention_rules",
+    "set_retention_rule",
+    "remove_retention_rule",
+    "plan_retention",
+    "apply_retention",
+    "storage_report",
+    "compact",
 ];

@@ -2,6 +2,7 @@
 //! the window. All logic lives in promptline-core; this crate only connects it to the UI.
 
 pub mod commands;
+pub mod curate;
 pub mod error;
 pub mod ipc;
 pub mod keys;
@@ -70,6 +71,20 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             settings::set_provider_key,
             settings::delete_provider_key,
             settings::test_provider,
+            curate::set_rating,
+            curate::set_note,
+            curate::add_tags,
+            curate::remove_tags,
+            curate::tags_in_use,
+            curate::compare_fields,
+            curate::previous_run,
+            curate::retention_rules,
+            curate::set_retention_rule,
+            curate::remove_retention_rule,
+            curate::plan_retention,
+            curate::apply_retention,
+            curate::storage_report,
+            curate::compact,
         ])
 }
 
@@ -85,8 +100,10 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         store.ensure_sample_prompt().await?;
         Ok::<_, promptline_core::Error>(store)
     })?;
+    let tidy = store.clone();
     app_builder(tauri::Builder::default(), store)
-        .setup(|app| {
+        .setup(move |app| {
+            curate::spawn_retention(app.handle().clone(), tidy);
             #[cfg(target_os = "linux")]
             webview::tune(app);
             #[cfg(not(target_os = "linux"))]

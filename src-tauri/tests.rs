@@ -243,3 +243,75 @@ fn cancel_of_a_finished_run_says_so_and_export_writes_the_filter() {
         1
     );
 }
+
+#[test]
+fn runs_are_rated_tagged_compared_and_tidied_over_ipc() {
+    let h = harness();
+    let mut ids = Vec::new();
+    for who in ["Ada", "Grace"] {
+        h.ok(
+            "start_run",
+            json!({"request": {"prompt_id": null, "template": format!("Say hello to {who}"), "variables": {},
+                   "model": "echo", "timeout_secs": 30, "params": null}}),
+        );
+        ids.push(h.wait_finished()["run_id"].as_str().expect("id").to_owned());
+    }
+    let (a, b) = (&ids[0], &ids[1]);
+    assert_eq!(
+        h.ok("set_rating", json!({"id": b, "rating": "up"}))["rating"],
+        "up"
+    );
+    let tagged = h.ok("add_tags", json!({"id": b, "tags": ["winner", "keep"]}));
+    assert_eq!(tagged["tags"], json!(["keep", "winner"]));
+    assert_eq!(
+        h.ok("set_note", json!({"id": b, "note": "the best"}))["note"],
+        "the best"
+    );
+    assert_eq!(h.ok("tags_in_use", json!({}))[0]["runs"], 1);
+    assert_eq!(
+        h.ok("remove_tags", json!({"id": b, "tags": ["keep"]}))["tags"],
+        json!(["winner"])
+    );
+
+    let mut filter = all_runs();
+    filter["tags"] = json!(["winner"]);
+    let page = h.ok(
+        "runs_page",
+        json!({"filter": filter, "cursor": null, "limit": 50}),
+    );
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["items"][0]["note"], "the best");
+    filter["tags"] = json!([]);
+    filter["ratings"] = json!(["none"]);
+    assert_eq!(h.ok("count_runs", json!({"filter": filter})), 1);
+
+    assert_eq!(h.ok("previous_run", json!({"id": b}))["id"], a.as_str());
+    assert_eq!(h.ok("previous_run", json!({"id": a})), Value::Null);
+    let fields = h.ok("compare_fields", json!({"a": a, "b": b}));
+    let rating = fields
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["field"] == "rating")
+        .expect("rating row");
+    assert_eq!(
+        (rating["a"].as_str(), rating["b"].as_str()),
+        (Some("—"), Some("up"))
+    );
+
+    let rule = json!({"prompt_id": null, "keep_days": null, "keep_runs": 1, "max_mb": null});
+    let plan = h.ok("plan_retention", json!({"candidate": rule}));
+    assert_eq!(
+        plan["runs"], 1,
+        "the run rated up stays; the other ad-hoc run goes"
+    );
+    assert_eq!(plan["run_ids"], json!([]));
+    let saved = h.ok("set_retention_rule", json!({"rule": rule}));
+    assert_eq!(h.ok("retention_rules", json!({}))[0]["id"], saved["id"]);
+    assert_eq!(h.ok("apply_retention", json!({}))["deleted"], 1);
+    let report = h.ok("storage_report", json!({}));
+    assert_eq!(report["runs"], 1);
+    h.ok("compact", json!({}));
+    h.ok("remove_retention_rule", json!({"id": saved["id"]}));
+    assert_eq!(h.ok("retention_rules", json!({})), json!([]));
+}

@@ -42,7 +42,7 @@ enum Command {
     History(commands::history::HistoryArgs),
     /// Show one run in full
     Show(commands::history::ShowArgs),
-    /// Delete runs
+    /// Delete runs: by id, or every run a filter matches (asks unless --yes; --dry-run lists them)
     Rm(commands::history::RmArgs),
     /// Import runs from a JSONL file (one transaction; ids are kept)
     Import(commands::transfer::ImportArgs),
@@ -60,6 +60,23 @@ enum Command {
     Models(commands::models::ModelsArgs),
     /// Print where the database is
     DbPath,
+    /// Compare two runs: a unified diff of the responses (and prompts) and the facts that differ
+    Diff(commands::diff::DiffArgs),
+    /// Rate a run up or down (none clears the rating)
+    Rate(commands::annotate::RateArgs),
+    /// Add tags to a run
+    Tag(commands::annotate::TagArgs),
+    /// Take tags off a run
+    Untag(commands::annotate::TagArgs),
+    /// Set a run's note ("" clears it); notes are searched with --query
+    Note(commands::annotate::NoteArgs),
+    /// Add, list and remove retention rules (which runs `gc` deletes)
+    #[command(subcommand)]
+    Retention(commands::tidy::RetentionCommand),
+    /// Apply the retention rules (or --dry-run to see what they would delete)
+    Gc(commands::tidy::GcArgs),
+    /// Rewrite the database file without its free space (and switch it to incremental vacuum)
+    Compact(commands::tidy::CompactArgs),
 }
 
 /// Exit codes beyond 0 (success) and 1 (a run that ended in an error).
@@ -132,6 +149,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Key(command) => commands::key::execute(&store, command).await?,
         Command::Models(args) => commands::models::execute(&store, args).await?,
         Command::DbPath => ExitCode::SUCCESS,
+        Command::Diff(args) => commands::diff::execute(&store, args).await?,
+        Command::Rate(args) => commands::annotate::rate(&store, args).await?,
+        Command::Tag(args) => commands::annotate::tag(&store, args).await?,
+        Command::Untag(args) => commands::annotate::untag(&store, args).await?,
+        Command::Note(args) => commands::annotate::note(&store, args).await?,
+        Command::Retention(command) => commands::tidy::retention(&store, command).await?,
+        Command::Gc(args) => commands::tidy::gc(&store, args).await?,
+        Command::Compact(args) => commands::tidy::compact(&store, args).await?,
     };
     store.close().await;
     Ok(code)

@@ -220,6 +220,9 @@ pub struct RunSummary {
     pub preview: String,
     /// Length of the full response in characters.
     pub response_chars: i64,
+    /// Its rating, tags and note.
+    #[serde(flatten)]
+    pub annotation: Annotation,
 }
 
 impl RunSummary {
@@ -307,9 +310,120 @@ pub struct RunFilter {
     pub since: Option<DateTime<Utc>>,
     /// Only runs before this time.
     pub until: Option<DateTime<Utc>>,
-    /// Full-text search over the prompt as run and the response; matched literally.
+    /// Full-text search over the prompt as run, the response and the note; matched literally.
     pub query: Option<String>,
+    /// Only runs rated so (any of them; `none` for unrated runs).
+    #[serde(default)]
+    pub ratings: Vec<RatingFilter>,
+    /// Only runs with one of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
+
+/// A run's rating: thumbs up or down.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    /// A good answer. Retention rules never remove a run rated up.
+    Up,
+    /// A bad answer.
+    Down,
+}
+
+impl Rating {
+    /// The stored value: 1 for up, -1 for down.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Self::Up => 1,
+            Self::Down => -1,
+        }
+    }
+
+    /// The inverse of [`Rating::as_i64`]; any other value is no rating.
+    pub fn from_i64(value: i64) -> Option<Self> {
+        match value {
+            1 => Some(Self::Up),
+            -1 => Some(Self::Down),
+            _ => None,
+        }
+    }
+
+    /// The name users type and exports carry: `up` or `down`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+        }
+    }
+}
+
+impl FromStr for Rating {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "up" | "+" | "+1" | "good" => Ok(Self::Up),
+            "down" | "-" | "-1" | "bad" => Ok(Self::Down),
+            _ => Err(Error::invalid(format!(
+                "unknown rating `{s}`: use up or down (or none to clear it)"
+            ))),
+        }
+    }
+}
+
+/// Which ratings a filter keeps.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RatingFilter {
+    /// Runs rated up.
+    Up,
+    /// Runs rated down.
+    Down,
+    /// Runs without a rating.
+    None,
+}
+
+impl FromStr for RatingFilter {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "up" => Ok(Self::Up),
+            "down" => Ok(Self::Down),
+            "none" => Ok(Self::None),
+            _ => Err(Error::invalid(format!(
+                "unknown rating `{s}`: use up, down or none"
+            ))),
+        }
+    }
+}
+
+/// What someone said about a run: a rating, free-form tags and a note. Empty by default.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// Thumbs up or down, if rated.
+    #[serde(default)]
+    pub rating: Option<Rating>,
+    /// Its tags, in alphabetical order.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// A note, if any.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Annotation {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self.rating.is_none() && self.tags.is_empty() && self.note.is_none()
+    }
+}
+
+/// The tag that keeps a run from every retention rule, like a rating up.
+pub const KEEP_TAG: &str = "keep";
 
 /// Where a page of runs starts: just before this place in the history, going back in time.
 ///

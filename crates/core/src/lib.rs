@@ -1,6 +1,7 @@
 //! Promptline's core: domain types, the SQLite history store, the providers and the runner.
 //! Front ends (the `promptline` CLI and the desktop app) are thin layers over this crate.
 
+pub mod diff;
 pub mod domain;
 pub mod error;
 pub mod keys;

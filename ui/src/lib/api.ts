@@ -20,8 +20,19 @@ import type { RunEventPayload } from "./generated/RunEventPayload";
 import type { RunFilter } from "./generated/RunFilter";
 import type { RunFinishedPayload } from "./generated/RunFinishedPayload";
 import type { RunsPage } from "./generated/RunsPage";
+import type { RunSummary } from "./generated/RunSummary";
 import type { RunStats } from "./generated/RunStats";
 import type { StartRun } from "./generated/StartRun";
+import type { Annotation } from "./generated/Annotation";
+import type { CompactOutcome } from "./generated/CompactOutcome";
+import type { FieldDiff } from "./generated/FieldDiff";
+import type { NewRetentionRule } from "./generated/NewRetentionRule";
+import type { Rating } from "./generated/Rating";
+import type { RetentionOutcome } from "./generated/RetentionOutcome";
+import type { RetentionPlan } from "./generated/RetentionPlan";
+import type { RetentionRule } from "./generated/RetentionRule";
+import type { StorageReport } from "./generated/StorageReport";
+import type { TagCount } from "./generated/TagCount";
 
 export type {
   CommandError,
@@ -39,13 +50,25 @@ export type {
   RunFinishedPayload,
   RunsPage,
   RunStats,
+  RunSummary,
   StartRun,
+  Annotation,
+  CompactOutcome,
+  FieldDiff,
+  NewRetentionRule,
+  Rating,
+  RetentionOutcome,
+  RetentionPlan,
+  RetentionRule,
+  StorageReport,
+  TagCount,
 };
+export type { RatingFilter } from "./generated/RatingFilter";
+export type { SizeShare } from "./generated/SizeShare";
 export type { DayStats } from "./generated/DayStats";
 export type { ModelStats } from "./generated/ModelStats";
 export type { StatusCounts } from "./generated/StatusCounts";
 export type { RunStatus } from "./generated/RunStatus";
-export type { RunSummary } from "./generated/RunSummary";
 
 /** An export file format. */
 export type ExportFormat = "csv" | "json" | "jsonl";
@@ -82,7 +105,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** A filter that matches every run. */
 export function emptyFilter(): RunFilter {
-  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null };
+  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null, ratings: [], tags: [] };
 }
 
 export const api = {
@@ -118,6 +141,26 @@ export const api = {
     call<number>("export_runs", { filter, format, path }),
   startRun: (request: StartRun) => call<string>("start_run", { request }),
   cancelRun: (id: string) => call<boolean>("cancel_run", { id }),
+  setRating: (id: string, rating: Rating | null) => call<Annotation>("set_rating", { id, rating }),
+  setNote: (id: string, note: string | null) => call<Annotation>("set_note", { id, note }),
+  addTags: (id: string, tags: string[]) => call<Annotation>("add_tags", { id, tags }),
+  removeTags: (id: string, tags: string[]) => call<Annotation>("remove_tags", { id, tags }),
+  tagsInUse: () => call<TagCount[]>("tags_in_use"),
+  /** The run just before this one among its prompt's runs, or null. */
+  previousRun: (id: string) => call<RunSummary | null>("previous_run", { id }),
+  /** The facts of two runs side by side. */
+  compareFields: (a: string, b: string) => call<FieldDiff[]>("compare_fields", { a, b }),
+  retentionRules: () => call<RetentionRule[]>("retention_rules"),
+  setRetentionRule: (rule: NewRetentionRule) => call<RetentionRule>("set_retention_rule", { rule }),
+  removeRetentionRule: (id: number) => call<null>("remove_retention_rule", { id }),
+  /** What the rules (with `candidate`, not yet saved) would delete now. */
+  planRetention: (candidate: NewRetentionRule | null) => call<RetentionPlan>("plan_retention", { candidate }),
+  applyRetention: () => call<RetentionOutcome>("apply_retention"),
+  storageReport: () => call<StorageReport>("storage_report"),
+  compact: () => call<CompactOutcome>("compact"),
+  /** Calls `handler` with how many runs the retention rules deleted in the background. */
+  onHistoryPruned: (handler: (deleted: number) => void): Promise<UnlistenFn> =>
+    listen<number>("history-pruned", (event) => handler(event.payload)),
 
   /** Calls `handler` for every piece of every run under way. */
   onRunEvent: (handler: (payload: RunEventPayload) => void): Promise<UnlistenFn> =>

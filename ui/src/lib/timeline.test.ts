@@ -35,7 +35,7 @@ function run(i: number, at: Date): RunSummary {
     ttft_ms: 1,
     error_message: null,
     preview: "hi",
-    response_chars: 2,
+    response_chars: 2, rating: null, tags: [], note: null,
   };
 }
 

@@ -37,9 +37,18 @@ pub struct ShowArgs {
 /// Arguments of `promptline rm`.
 #[derive(Debug, Args)]
 pub struct RmArgs {
-    /// The runs' ids
-    #[arg(required = true, value_name = "RUN_ID")]
+    /// The runs' ids (or give filters instead)
+    #[arg(value_name = "RUN_ID")]
     pub ids: Vec<String>,
+    /// Delete every run these filters match (the same as `history`'s)
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Delete without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// List the runs the filters match, and delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Lists a page of runs.
@@ -157,9 +166,49 @@ pub async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Deletes runs by id.
+/// Deletes runs by id, or every run a filter matches (after saying how many and asking).
 pub async fn remove(store: &Store, args: RmArgs) -> anyhow::Result<ExitCode> {
-    let ids: Vec<RunId> = args.ids.iter().map(|id| RunId::from(id.as_str())).collect();
+    if !args.ids.is_empty() {
+        if !args.filter.is_empty() {
+            anyhow::bail!("give run ids or filters, not both");
+        }
+        return remove_ids(store, &args.ids).await;
+    }
+    if args.filter.is_empty() {
+        anyhow::bail!(
+            "say which runs to delete: their ids, or filters such as `promptline rm --status error --until 30d`"
+        );
+    }
+    let filter = args.filter.to_filter()?;
+    let n = store.count_runs(&filter).await?;
+    if args.dry_run {
+        list_matching(store, &filter).await?;
+        eprintln!(
+            "Dry run: {} would be deleted. Nothing was deleted.",
+            super::tidy::runs(n)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if n == 0 {
+        println!("No runs match: nothing to delete.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes
+        && !confirm(&format!(
+            "Delete {}? This cannot be undone.",
+            super::tidy::runs(n)
+        ))?
+    {
+        eprintln!("Nothing was deleted.");
+        return Ok(ExitCode::from(crate::exit::FAILURE));
+    }
+    let deleted = store.delete_matching_runs(&filter).await?;
+    println!("Deleted {}.", super::tidy::runs(deleted as i64));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn remove_ids(store: &Store, ids: &[String]) -> anyhow::Result<ExitCode> {
+    let ids: Vec<RunId> = ids.iter().map(|id| RunId::from(id.as_str())).collect();
     let deleted = store.delete_runs(&ids).await?;
     let missing = ids.len() as u64 - deleted;
     outln!(
@@ -172,4 +221,50 @@ pub async fn remove(store: &Store, args: RmArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(crate::exit::FAILURE));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints every run `filter` matches, a line each, page after page.
+async fn list_matching(store: &Store, filter: &promptline_core::RunFilter) -> anyhow::Result<()> {
+    let mut cursor = None;
+    loop {
+        let page = store
+            .runs_page(
+                filter,
+                cursor.as_ref(),
+                promptline_core::store::runs::MAX_PAGE_SIZE,
+            )
+            .await?;
+        for run in &page.items {
+            println!(
+                "{:<19}  {:<9}  {:<24}  {:<36}  {}",
+                local_time(run.created_at),
+                run.status,
+                clip(&run.provider_model(), 24),
+                run.id,
+                clip(&run.preview, 50)
+            );
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Asks a yes/no question on the terminal; refuses to guess when there is none.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "{question} Pass --yes to delete without asking (or --dry-run to list them)."
+        );
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }

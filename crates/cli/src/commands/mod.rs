@@ -1,5 +1,7 @@
 //! One module per command.
 
+pub mod annotate;
+pub mod diff;
 pub mod history;
 pub mod key;
 pub mod models;
@@ -7,12 +9,13 @@ pub mod prompt;
 pub mod provider;
 pub mod run;
 pub mod stats;
+pub mod tidy;
 pub mod transfer;
 
 use clap::Args;
-use promptline_core::{PromptId, RunFilter, RunStatus};
+use promptline_core::{PromptId, RatingFilter, RunFilter, RunStatus};
 
-/// The history filters, shared by `history` and `export`.
+/// The history filters, shared by `history`, `export`, `stats` and `rm`.
 #[derive(Debug, Args)]
 pub struct FilterArgs {
     /// Only runs of this saved prompt
@@ -35,12 +38,30 @@ pub struct FilterArgs {
     /// Only runs before this time (same forms as --since)
     #[arg(long, value_name = "TIME", value_parser = crate::timearg::parse)]
     pub until: Option<chrono::DateTime<chrono::Utc>>,
-    /// Full-text search in the prompt as run and the response (words are matched literally)
+    /// Full-text search in the prompt as run, the response and the note (words are matched literally)
     #[arg(long = "query", short = 'q', value_name = "TEXT")]
     pub query: Option<String>,
+    /// Only runs rated so: up, down or none (repeat or comma-separate for any of them)
+    #[arg(long = "rating", value_name = "RATING", value_delimiter = ',')]
+    pub ratings: Vec<String>,
+    /// Only runs with this tag (repeat for any of several)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
 }
 
 impl FilterArgs {
+    /// Whether any filter is given.
+    pub fn is_empty(&self) -> bool {
+        self.prompt.is_none()
+            && self.models.is_empty()
+            && self.statuses.is_empty()
+            && self.since.is_none()
+            && self.until.is_none()
+            && self.query.is_none()
+            && self.ratings.is_empty()
+            && self.tags.is_empty()
+    }
+
     /// The core filter these arguments describe.
     pub fn to_filter(&self) -> anyhow::Result<RunFilter> {
         let statuses = self
@@ -55,6 +76,12 @@ impl FilterArgs {
             since: self.since,
             until: self.until,
             query: self.query.clone(),
+            ratings: self
+                .ratings
+                .iter()
+                .map(|r| r.parse::<RatingFilter>())
+                .collect::<Result<Vec<_>, _>>()?,
+            tags: self.tags.clone(),
         })
     }
 }

@@ -329,6 +329,7 @@ pub(crate) fn as_recorded(key: i64, run: &NewRun, preview: String) -> Run {
             error_message: run.error_message.clone(),
             preview,
             response_chars: run.response.chars().count() as i64,
+            annotation: Default::default(),
         },
         stop_reason: run.stop_reason.clone(),
         params: object(&run.params),

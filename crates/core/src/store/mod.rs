@@ -1,15 +1,19 @@
 //! The SQLite history store. One module per table; SQL and SQLite specifics stay in here, so that
 //! another backend (PostgreSQL for teams) can sit beside it.
 
+pub mod annotations;
 pub mod deletions;
 pub mod desktop;
 mod filter;
 pub mod in_flight;
 pub mod prompts;
 pub mod providers;
+pub mod retention;
 pub mod runs;
 pub mod search;
 pub mod stats;
+pub mod storage;
+pub mod tags;
 pub mod time_key;
 pub mod transfer;
 
@@ -19,7 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 use crate::error::{Error, Result};
@@ -166,6 +171,9 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
+            // Takes effect in a new file only (an existing one switches when compacted): deletes
+            // can then hand pages back to the file system without rewriting the file.
+            .auto_vacuum(SqliteAutoVacuum::Incremental)
             .pragma("temp_store", "memory")
             .pragma("cache_size", CACHE_SIZE);
         let pool = SqlitePoolOptions::new()

@@ -20,14 +20,21 @@ pub const MAX_PAGE_SIZE: i64 = 1000;
 pub const PREVIEW_CHARS: usize = 160;
 
 const SUMMARY_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
-     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars";
+     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
+     (SELECT a.rating FROM run_annotations a WHERE a.seq = r.seq) AS rating, \
+     (SELECT group_concat(g.tag, char(31)) FROM run_tags g WHERE g.seq = r.seq) AS tags, \
+     (SELECT a.note FROM run_annotations a WHERE a.seq = r.seq) AS note";
 
 /// [`SUMMARY_COLUMNS`] as named by a subquery that selected them.
 const PAGE_JSON_COLUMNS: &str = "id, prompt_id, created_at, model, provider, status, tokens_used, \
-     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars";
+     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars, \
+     rating, tags, note";
 
 const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
+     (SELECT a.rating FROM run_annotations a WHERE a.seq = r.seq) AS rating, \
+     (SELECT group_concat(g.tag, char(31)) FROM run_tags g WHERE g.seq = r.seq) AS tags, \
+     (SELECT a.note FROM run_annotations a WHERE a.seq = r.seq) AS note, \
      r.stop_reason, r.params, r.variables, t.prompt_text, \
      CASE WHEN r.status = 'running' THEN coalesce((SELECT group_concat(x.text, '' ORDER BY x.piece) \
      FROM run_pieces x WHERE x.seq = r.seq), t.response) ELSE t.response END AS response";
@@ -58,6 +65,10 @@ struct SummaryRow {
     error_message: Option<String>,
     preview: String,
     response_chars: i64,
+    rating: Option<i64>,
+    /// The run's tags joined by U+001F (a character no tag contains).
+    tags: Option<String>,
+    note: Option<String>,
 }
 
 impl SummaryRow {
@@ -77,6 +88,14 @@ impl SummaryRow {
             error_message: self.error_message,
             preview: self.preview,
             response_chars: self.response_chars,
+            annotation: crate::domain::Annotation {
+                rating: self.rating.and_then(crate::domain::Rating::from_i64),
+                tags: self
+                    .tags
+                    .map(|t| t.split('\u{1f}').map(str::to_owned).collect())
+                    .unwrap_or_default(),
+                note: self.note,
+            },
         })
     }
 }
@@ -147,6 +166,11 @@ impl<'a> RunRow<'a> {
     /// The list preview the row is written with.
     pub(crate) fn preview(&self) -> &str {
         &self.preview
+    }
+
+    /// The time key it is written under.
+    pub(crate) fn key(&self) -> i64 {
+        self.key
     }
 
     pub(crate) fn new(key: i64, run: &'a NewRun) -> Result<Self> {
@@ -277,7 +301,7 @@ impl Store {
             "SELECT json_group_array(json_array(seq, json_array({PAGE_JSON_COLUMNS})) ORDER BY seq DESC) \
              FROM (SELECT r.seq, {SUMMARY_COLUMNS}"
         ));
-        let compiled = filter::push_from_where(&mut query, filter, cursor, Texts::Without);
+        let compiled = filter::push_page_from_where(&mut query, filter, cursor, limit + 1);
         if !compiled.matches_any {
             return Ok(Page {
                 items: Vec::new(),
@@ -373,6 +397,27 @@ impl Store {
         )
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// The run just before this one among its prompt's runs (for an ad-hoc run, among the
+    /// ad-hoc runs): what "compare with the previous run" compares with. `None` for the first.
+    pub async fn previous_run(&self, id: &RunId) -> Result<Option<RunSummary>> {
+        let me: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT seq, prompt_id FROM runs WHERE id = ?")
+                .bind(id.as_str())
+                .fetch_optional(self.pool())
+                .await?;
+        let (seq, prompt_id) = me.ok_or_else(|| Error::not_found("run", id.as_str()))?;
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM runs r WHERE r.prompt_id IS ? AND r.seq < ? \
+             ORDER BY r.seq DESC LIMIT 1"
+        );
+        let row: Option<SummaryRow> = sqlx::query_as(&sql)
+            .bind(prompt_id)
+            .bind(seq)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(SummaryRow::into_summary).transpose()
     }
 
     /// Whether a run's status is one that still has a response worth showing.

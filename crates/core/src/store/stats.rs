@@ -65,6 +65,10 @@ pub struct ModelStats {
     pub p50_ms: Option<i64>,
     /// 95th percentile execution time of its successful runs, in milliseconds.
     pub p95_ms: Option<i64>,
+    /// Its runs rated up.
+    pub rated_up: i64,
+    /// Its runs rated down.
+    pub rated_down: i64,
 }
 
 /// What the analytics view shows for a filter.
@@ -88,7 +92,8 @@ const COUNT_COLUMNS: &str = "sum(r.status = 'success'), sum(r.status = 'error'),
 
 type Counted = (i64, i64, i64, i64, i64, i64, i64);
 type DayRow = (String, i64, i64, i64, i64, i64, i64, i64);
-type ModelRow = (String, String, i64, i64, i64, i64, i64, i64, i64);
+/// A model's row: provider, model, the counts by status, tokens, runs rated up and down.
+type ModelRow = (String, String, i64, i64, i64, i64, i64, i64, i64, i64, i64);
 
 fn status_counts(
     (success, error, timeout, cancelled, interrupted, running, _): Counted,
@@ -129,8 +134,11 @@ impl Store {
         }
         days.push(" GROUP BY day ORDER BY day");
 
-        let mut models =
-            QueryBuilder::<Sqlite>::new(format!("SELECT r.provider, r.model, {COUNT_COLUMNS}"));
+        let mut models = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT r.provider, r.model, {COUNT_COLUMNS}, \
+             sum(r.seq IN (SELECT seq FROM run_annotations WHERE rating = 1)), \
+             sum(r.seq IN (SELECT seq FROM run_annotations WHERE rating = -1))"
+        ));
         filter::push_from_where(&mut models, filter, None, Texts::Without);
         models.push(" GROUP BY r.provider, r.model ORDER BY count(*) DESC, r.provider, r.model");
 
@@ -176,14 +184,18 @@ impl Store {
 
         stats.models = model_rows
             .into_iter()
-            .map(|(provider, model, a, b, c, d, e, f, g)| ModelStats {
-                provider,
-                model,
-                tokens: g,
-                runs: status_counts((a, b, c, d, e, f, g)),
-                p50_ms: None,
-                p95_ms: None,
-            })
+            .map(
+                |(provider, model, a, b, c, d, e, f, g, up, down)| ModelStats {
+                    provider,
+                    model,
+                    tokens: g,
+                    runs: status_counts((a, b, c, d, e, f, g)),
+                    p50_ms: None,
+                    p95_ms: None,
+                    rated_up: up,
+                    rated_down: down,
+                },
+            )
             .collect();
 
         for (provider, model, ms, rank, n) in latency_rows {

@@ -8,10 +8,12 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::domain::{to_micros, NewRun, PromptId, Run, RunFilter, RunId, RunStatus};
+use crate::domain::{
+    to_micros, Annotation, NewRun, PromptId, Rating, Run, RunFilter, RunId, RunStatus,
+};
 use crate::error::{Error, Result};
 use crate::store::time_key::{self, KeyAllocator};
-use crate::store::{prompts, runs, Store, CACHE_SIZE};
+use crate::store::{annotations, prompts, runs, tags, Store, CACHE_SIZE};
 
 /// The trigger that indexes new run texts for search (see the init migration).
 const FTS_INSERT_TRIGGER: &str = "run_texts_fts_after_insert";
@@ -100,9 +102,36 @@ struct ImportLine {
     system: Option<String>,
     #[serde(default)]
     variables: Option<serde_json::Value>,
+    #[serde(default)]
+    rating: Option<String>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    note: Option<String>,
 }
 
 impl ImportLine {
+    /// The annotation the line carries (rating, tags, note), checked like the CLI checks them.
+    fn annotation(&mut self) -> std::result::Result<Annotation, String> {
+        let rating = match self.rating.take().as_deref().map(str::trim) {
+            None | Some("") | Some("none") => None,
+            Some(text) => Some(text.parse::<Rating>().map_err(|e| e.to_string())?),
+        };
+        let mut tags = self
+            .tags
+            .take()
+            .unwrap_or_default()
+            .iter()
+            .map(|t| tags::normalize_tag(t))
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| e.to_string())?;
+        tags.sort();
+        tags.dedup();
+        let note =
+            annotations::normalize_note(self.note.take().as_deref()).map_err(|e| e.to_string())?;
+        Ok(Annotation { rating, tags, note })
+    }
+
     fn into_new_run(self) -> std::result::Result<NewRun, String> {
         if self.id.trim().is_empty() {
             return Err("`id` is empty".into());
@@ -268,10 +297,11 @@ async fn import_in_transaction(
         if line.trim().is_empty() {
             continue;
         }
-        let parsed: ImportLine =
+        let mut parsed: ImportLine =
             serde_json::from_str(&line).map_err(|e| bad(format!("not a run: {e}")))?;
+        let annotation = parsed.annotation().map_err(bad)?;
         let run = parsed.into_new_run().map_err(bad)?;
-        if batch.push(run) {
+        if batch.push(run, annotation) {
             batch
                 .flush(&mut tx, &mut known_prompts, &mut report)
                 .await?;
@@ -321,14 +351,17 @@ async fn set_fts_buffer(conn: &mut SqliteConnection, bytes: i64) -> Result<()> {
 #[derive(Default)]
 struct ImportBatch {
     runs: Vec<NewRun>,
+    /// Each run's annotation, in the order of `runs`.
+    annotations: Vec<Annotation>,
     text_bytes: usize,
 }
 
 impl ImportBatch {
     /// Adds a run; says whether the batch is full and should be flushed.
-    fn push(&mut self, run: NewRun) -> bool {
+    fn push(&mut self, run: NewRun, annotation: Annotation) -> bool {
         self.text_bytes += run.prompt_text.len() + run.response.len();
         self.runs.push(run);
+        self.annotations.push(annotation);
         self.runs.len() >= IMPORT_BATCH_RUNS || self.text_bytes >= IMPORT_BATCH_BYTES
     }
 
@@ -361,8 +394,22 @@ impl ImportBatch {
                 row.push_bind(*key);
             });
             imported.build().execute(&mut *conn).await?;
+            for (row, annotation) in rows.iter().zip(&self.annotations) {
+                if annotation.is_empty() || inserted.binary_search(&row.key()).is_err() {
+                    continue;
+                }
+                annotations::write(
+                    conn,
+                    row.key(),
+                    annotation.rating,
+                    annotation.note.as_deref(),
+                )
+                .await?;
+                tags::insert(conn, row.key(), &annotation.tags).await?;
+            }
         }
         self.runs.clear();
+        self.annotations.clear();
         self.text_bytes = 0;
         Ok(())
     }
@@ -472,6 +519,9 @@ struct ExportRecord<'a> {
     variables: &'a serde_json::Value,
     prompt_text: &'a str,
     response: &'a str,
+    rating: Option<Rating>,
+    tags: &'a [String],
+    note: Option<&'a str>,
 }
 
 impl<'a> From<&'a Run> for ExportRecord<'a> {
@@ -495,6 +545,9 @@ impl<'a> From<&'a Run> for ExportRecord<'a> {
             variables: &run.variables,
             prompt_text: &run.prompt_text,
             response: &run.response,
+            rating: s.annotation.rating,
+            tags: &s.annotation.tags,
+            note: s.annotation.note.as_deref(),
         }
     }
 }
@@ -504,7 +557,7 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-const CSV_HEADER: [&str; 17] = [
+const CSV_HEADER: [&str; 20] = [
     "id",
     "prompt_id",
     "created_at",
@@ -522,6 +575,9 @@ const CSV_HEADER: [&str; 17] = [
     "variables",
     "prompt_text",
     "response",
+    "rating",
+    "tags",
+    "note",
 ];
 
 fn write_csv_header(out: &mut dyn Write) -> Result<()> {
@@ -533,7 +589,7 @@ fn write_csv_header(out: &mut dyn Write) -> Result<()> {
 fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
     let s = &run.summary;
     let int = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let fields: [std::borrow::Cow<'_, str>; 17] = [
+    let fields: [std::borrow::Cow<'_, str>; 20] = [
         s.id.as_str().into(),
         s.prompt_id
             .as_ref()
@@ -555,6 +611,10 @@ fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
         run.variables.to_string().into(),
         run.prompt_text.as_str().into(),
         run.response.as_str().into(),
+        s.annotation.rating.map_or("", Rating::as_str).into(),
+        // Tags never contain commas (see tags::normalize_tag).
+        s.annotation.tags.join(",").into(),
+        s.annotation.note.as_deref().unwrap_or("").into(),
     ];
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

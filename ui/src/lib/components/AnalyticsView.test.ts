@@ -13,8 +13,8 @@ const stats: RunStats = {
     { day: "2026-11-24", runs: { success: 4, error: 1, timeout: 1, cancelled: 0, interrupted: 0, running: 0 }, tokens: 734 },
   ],
   models: [
-    { provider: "openai", model: "gpt-4o", runs: { success: 6, error: 2, timeout: 0, cancelled: 0, interrupted: 0, running: 0 }, tokens: 1000, p50_ms: 1200, p95_ms: 4000 },
-    { provider: "echo", model: "echo", runs: { success: 1, error: 0, timeout: 1, cancelled: 0, interrupted: 0, running: 0 }, tokens: 234, p50_ms: null, p95_ms: null },
+    { provider: "openai", model: "gpt-4o", runs: { success: 6, error: 2, timeout: 0, cancelled: 0, interrupted: 0, running: 0 }, tokens: 1000, p50_ms: 1200, p95_ms: 4000, rated_up: 0, rated_down: 0 },
+    { provider: "echo", model: "echo", runs: { success: 1, error: 0, timeout: 1, cancelled: 0, interrupted: 0, running: 0 }, tokens: 234, p50_ms: null, p95_ms: null, rated_up: 0, rated_down: 0 },
   ],
 };
 
@@ -39,7 +39,7 @@ describe("AnalyticsView", () => {
       if (cmd === "count_runs") return 0;
       throw { code: "not_found", message: cmd };
     });
-    history.filter = { statuses: ["error"], model: "", from: "", to: "", query: "" };
+    history.filter = { statuses: ["error"], model: "", from: "", to: "", query: "", rating: "", tag: "" };
     const { container, getByTestId } = render(AnalyticsView, { props: { store: history, title: "All runs" } });
     await settle();
     expect(asked[0].filter.statuses).toEqual(["error"]);

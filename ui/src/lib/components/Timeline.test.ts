@@ -21,7 +21,7 @@ function runs(n: number): RunSummary[] {
     ttft_ms: 300,
     error_message: i % 10 === 0 ? "openai answered 429" : null,
     preview: `answer number ${i} about rust`,
-    response_chars: 20,
+    response_chars: 20, rating: null, tags: [], note: null,
   }));
 }
 

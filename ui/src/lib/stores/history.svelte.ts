@@ -1,7 +1,17 @@
 // The history timeline: the filter, the loaded pages (keyset cursor), the match count, which run
 // is selected and expanded, and the full runs loaded on expand.
 
-import { api, emptyFilter, toApiError, type Run, type RunFilter, type RunStatus, type RunSummary } from "../api";
+import {
+  api,
+  emptyFilter,
+  toApiError,
+  type Annotation,
+  type RatingFilter,
+  type Run,
+  type RunFilter,
+  type RunStatus,
+  type RunSummary,
+} from "../api";
 import { startOfLocalDay } from "../format";
 
 /** Runs per page. */
@@ -22,6 +32,10 @@ export interface FilterState {
   from: string;
   to: string;
   query: string;
+  /** A rating to keep ("" for any). */
+  rating: RatingFilter | "";
+  /** A tag to keep ("" for any). */
+  tag: string;
 }
 
 /** Where the window of runs in view starts: the cursor its first page is asked with (`null` for
@@ -34,7 +48,7 @@ export interface WindowStart {
 const NEWEST: WindowStart = { cursor: null, skipped: 0 };
 
 function blankFilter(): FilterState {
-  return { statuses: [], model: "", from: "", to: "", query: "" };
+  return { statuses: [], model: "", from: "", to: "", query: "", rating: "", tag: "" };
 }
 
 class HistoryStore {
@@ -72,7 +86,9 @@ class HistoryStore {
       this.filter.model !== "" ||
       this.filter.from !== "" ||
       this.filter.to !== "" ||
-      this.filter.query.trim() !== "",
+      this.filter.query.trim() !== "" ||
+      this.filter.rating !== "" ||
+      this.filter.tag !== "",
   );
 
   /** The filter as the store understands it. */
@@ -86,6 +102,8 @@ class HistoryStore {
       since: f.from ? startOfLocalDay(f.from) : null,
       until: f.to ? startOfLocalDay(f.to, 1) : null,
       query: f.query.trim() || null,
+      ratings: f.rating ? [f.rating] : [],
+      tags: f.tag ? [f.tag] : [],
     };
   }
 
@@ -225,6 +243,27 @@ class HistoryStore {
       this.detailErrors[id] = toApiError(error).message;
       return null;
     }
+  }
+
+  /** Shows a run's new annotation wherever the run is shown (its row, its expanded view). */
+  annotated(id: string, annotation: Annotation): void {
+    const index = this.items.findIndex((r) => r.id === id);
+    if (index >= 0) {
+      const items = [...this.items];
+      items[index] = { ...items[index], ...annotation };
+      this.items = items;
+    }
+    const run = this.details[id];
+    if (run) this.details = { ...this.details, [id]: { ...run, ...annotation } };
+  }
+
+  /** What the expanded run's annotation editor should focus (`t` and `n`), bumped on each ask. */
+  focusRequest = $state<{ id: string; what: "tag" | "note"; at: number } | null>(null);
+
+  /** Expands a run (if it is not) and asks its editor to focus the tag or note field. */
+  edit(id: string, what: "tag" | "note"): void {
+    if (this.expandedId !== id) this.toggle(id);
+    this.focusRequest = { id, what, at: Date.now() };
   }
 
   /** Marks or unmarks a run for bulk delete. */

@@ -18,7 +18,7 @@ function run(i: number): RunSummary {
     ttft_ms: 0,
     error_message: null,
     preview: "hi",
-    response_chars: 2,
+    response_chars: 2, rating: null, tags: [], note: null,
   };
 }
 
@@ -54,6 +54,8 @@ describe("history store", () => {
       since: new Date(2026, 10, 1).toISOString(),
       until: new Date(2026, 10, 3).toISOString(),
       query: "rust",
+      ratings: [],
+      tags: [],
     });
     expect(history.count).toBe(PAGE_SIZE + 1);
     expect(history.items).toHaveLength(PAGE_SIZE);
@@ -108,7 +110,7 @@ describe("history store", () => {
       cursors.push(cursor);
       return { items: Array.from({ length: PAGE_SIZE }, (_, i) => run(at + i)), next_cursor: `k${at + PAGE_SIZE}` };
     });
-    history.filter = { statuses: [], model: "", from: "", to: "", query: "" };
+    history.filter = { statuses: [], model: "", from: "", to: "", query: "", rating: "", tag: "" };
     await history.open(null);
     await history.reload();
     expect(history.window).toEqual({ cursor: null, skipped: 0 });
