@@ -81,14 +81,14 @@ fn annotations_from_the_command_line_and_their_filters() {
         v.sort();
         v
     };
-    assert_eq!(ids(&["--rating", "up"]), [good.clone()]);
-    assert_eq!(ids(&["--rating", "none"]), [plain.clone()]);
+    assert_eq!(ids(&["--rating", "up"]), std::slice::from_ref(&good));
+    assert_eq!(ids(&["--rating", "none"]), std::slice::from_ref(&plain));
     assert_eq!(
         ids(&["--rating", "up,down"]),
         sorted(vec![good.clone(), bad.clone()])
     );
-    assert_eq!(ids(&["--tag", "shortlist"]), [good.clone()]);
-    assert_eq!(ids(&["-q", "RFC"]), [good.clone()]);
+    assert_eq!(ids(&["--tag", "shortlist"]), std::slice::from_ref(&good));
+    assert_eq!(ids(&["-q", "RFC"]), std::slice::from_ref(&good));
     let stats = env.json(&["stats", "--tag", "keep", "--json"]);
     assert_eq!(stats["runs"]["success"], 1);
     assert_eq!(stats["models"][0]["rated_up"], 1);

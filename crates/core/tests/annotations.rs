@@ -172,7 +172,7 @@ async fn every_filter_reads_ratings_and_tags() {
         query: Some("zebra".into()),
         ..Default::default()
     };
-    assert_eq!(ids_of(&store, &notes).await, [up.clone()]);
+    assert_eq!(ids_of(&store, &notes).await, std::slice::from_ref(&up));
     assert_eq!(store.count_runs(&notes).await.unwrap(), 1);
     let texts_or_notes = RunFilter {
         query: Some("answer".into()),
@@ -270,7 +270,7 @@ async fn exports_carry_annotations_and_import_brings_them_back() {
     };
     assert_eq!(
         ids_of(&copy, &notes).await,
-        [up.clone()],
+        std::slice::from_ref(&up),
         "imported notes are searchable"
     );
     let mut again = Vec::new();

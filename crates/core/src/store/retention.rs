@@ -254,7 +254,7 @@ impl Store {
             .await?
             .into_iter()
             .filter(|saved| {
-                candidate.map_or(true, |c| {
+                candidate.is_none_or(|c| {
                     c.prompt_id != saved.rule.prompt_id
                         || kind_column(c) != kind_column(&saved.rule)
                 })
