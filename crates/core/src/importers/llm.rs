@@ -151,7 +151,7 @@ pub async fn import(
         .inspect(|run| {
             if run.is_ok() {
                 done += 1;
-                if done % 1000 == 0 {
+                if done.is_multiple_of(1000) {
                     progress(ImportProgress {
                         done,
                         total,

@@ -56,6 +56,7 @@ describe("history store", () => {
       since: new Date(2026, 10, 1).toISOString(),
       until: new Date(2026, 10, 3).toISOString(),
       query: "rust",
+      sources: [],
     });
     expect(history.count).toBe(PAGE_SIZE + 1);
     expect(history.items).toHaveLength(PAGE_SIZE);
