@@ -11,10 +11,12 @@ use promptline_core::{
 use ts_rs::TS;
 
 use crate::error::CommandError;
+use crate::import::{LlmOffer, SourceCount};
 use crate::ipc::{
     ModelOption, PromptInput, ProviderInfo, ProviderInput, ProviderTest, RunEventPayload,
     RunFinishedPayload, RunsPage, StartRun,
 };
+use promptline_core::importers::{FileImport, ImportProgress};
 
 fn generated_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/generated")
@@ -47,6 +49,10 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         ProviderInfo,
         ProviderInput,
         ProviderTest,
+        FileImport,
+        ImportProgress,
+        LlmOffer,
+        SourceCount,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod import;
 pub mod ipc;
 pub mod keys;
 pub mod models;
@@ -70,6 +71,10 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             settings::set_provider_key,
             settings::delete_provider_key,
             settings::test_provider,
+            import::import_file,
+            import::llm_import_offer,
+            import::thread_runs,
+            import::list_sources,
         ])
 }
 

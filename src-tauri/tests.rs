@@ -243,3 +243,97 @@ fn cancel_of_a_finished_run_says_so_and_export_writes_the_filter() {
         1
     );
 }
+
+/// Writes `datagen/gen_llm_logs.py -n N` (llm 0.36's logs.db, row for row) to `path`.
+fn generate_llm_logs(n: usize, path: &std::path::Path) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datagen/gen_llm_logs.py");
+    let status = std::process::Command::new("python3")
+        .arg(script)
+        .args(["-n", &n.to_string(), "-o"])
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "gen_llm_logs.py failed");
+}
+
+#[test]
+fn llms_logs_db_is_offered_then_imported_with_progress_and_its_threads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let llm_home = dir.path().join("llm");
+    std::fs::create_dir_all(&llm_home).expect("llm home");
+    let logs = llm_home.join("logs.db");
+    generate_llm_logs(300, &logs);
+    // The only test that reads LLM_USER_PATH (the offer looks where llm keeps its files).
+    std::env::set_var("LLM_USER_PATH", &llm_home);
+    let h = harness();
+    let progress = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let sink = progress.clone();
+    h.window
+        .listen_any(crate::import::IMPORT_PROGRESS, move |event| {
+            sink.lock()
+                .expect("lock")
+                .push(serde_json::from_str(event.payload()).expect("payload"));
+        });
+
+    let offer = h.ok("llm_import_offer", json!({}));
+    assert_eq!(offer["path"], logs.display().to_string());
+    assert!(offer["bytes"].as_u64().unwrap_or(0) > 0);
+
+    let path = logs.display().to_string();
+    let imported = h.ok("import_file", json!({"path": path}));
+    assert_eq!(imported["format"], "llm");
+    let added = imported["runs_added"].as_u64().expect("runs added");
+    assert!(added > 250, "{imported}");
+    assert_eq!(imported["runs_skipped"], 0);
+    assert!(imported["threads"].as_u64().unwrap_or(0) > 100);
+    assert!(imported["first_at"].is_string() && imported["last_at"].is_string());
+    let events = progress.lock().expect("lock").clone();
+    let last = events.last().expect("progress events");
+    assert_eq!(last["unit"], "runs");
+    assert_eq!(last["done"], last["total"]);
+    assert_eq!(last["total"].as_u64(), Some(added));
+
+    // Offered no more, and the history knows its source and threads.
+    assert_eq!(h.ok("llm_import_offer", json!({})), Value::Null);
+    let sources = h.ok("list_sources", json!({}));
+    assert!(sources
+        .as_array()
+        .expect("sources")
+        .iter()
+        .any(|s| s["source"] == "llm" && s["runs"].as_u64() == Some(added)));
+    let mut filter = all_runs();
+    filter["sources"] = json!(["llm"]);
+    assert_eq!(h.ok("count_runs", json!({"filter": filter})), json!(added));
+    let page = h.ok(
+        "runs_page",
+        json!({"filter": filter, "cursor": null, "limit": 200}),
+    );
+    let follow_up = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find_map(|r| {
+            let run = h.ok("get_run", json!({"id": r["id"]}));
+            (!run["context"].as_array().expect("context").is_empty()).then_some(run)
+        })
+        .expect("a follow-up among the newest 200");
+    let thread = h.ok("thread_runs", json!({"threadId": follow_up["thread_id"]}));
+    let thread = thread.as_array().expect("thread");
+    assert!(thread.len() >= 2);
+    assert!(thread.iter().any(|r| r["id"] == follow_up["id"]));
+
+    // Again: nothing new. A file that is not one: refused, nothing changes.
+    let again = h.ok("import_file", json!({"path": path}));
+    assert_eq!(again["runs_added"], 0);
+    let foreign = dir.path().join("foreign.db");
+    std::fs::write(&foreign, b"SQLite format 3\0 but not really").expect("write");
+    let err = h
+        .call(
+            "import_file",
+            json!({"path": foreign.display().to_string()}),
+        )
+        .expect_err("refused");
+    assert_eq!(err["code"], "bad_import", "{err}");
+    assert_eq!(h.ok("count_runs", json!({"filter": filter})), json!(added));
+}

@@ -44,7 +44,7 @@ enum Command {
     Show(commands::history::ShowArgs),
     /// Delete runs
     Rm(commands::history::RmArgs),
-    /// Import runs from a JSONL file (one transaction; ids are kept)
+    /// Import runs from a JSONL file or the llm CLI's logs.db (one transaction; ids are kept)
     Import(commands::transfer::ImportArgs),
     /// Export runs as JSONL, JSON or CSV
     Export(commands::transfer::ExportArgs),

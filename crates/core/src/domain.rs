@@ -220,6 +220,11 @@ pub struct RunSummary {
     pub preview: String,
     /// Length of the full response in characters.
     pub response_chars: i64,
+    /// Where it was recorded: `promptline` for runs made here, `llm` for turns imported from the
+    /// `llm` CLI's logs.db, `jsonl` for a JSONL import that did not say.
+    pub source: String,
+    /// The conversation it belongs to: runs of one thread share this id; `None` for a run on its own.
+    pub thread_id: Option<String>,
 }
 
 impl RunSummary {
@@ -250,6 +255,49 @@ pub struct Run {
     pub prompt_text: String,
     /// The full response, never truncated; partial for timed-out and cancelled runs.
     pub response: String,
+    /// The model the provider said it served (e.g. `gpt-4o-mini-2024-07-18` for `gpt-4o-mini`).
+    pub resolved_model: Option<String>,
+    /// The system prompt the model was given, if any.
+    pub system_prompt: Option<String>,
+    /// The conversation before this run's prompt, oldest first, as the model was sent it (empty
+    /// for a run on its own).
+    pub context: Vec<ContextMessage>,
+}
+
+/// The source of runs recorded by Promptline itself.
+pub const SOURCE_PROMPTLINE: &str = "promptline";
+
+/// One message of the conversation that came before a run's own prompt.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextMessage {
+    /// Who said it: `user` or `assistant` (`system` and `tool` also occur in imported threads).
+    pub role: String,
+    /// What was said.
+    pub text: String,
+}
+
+/// Where a new run comes from and the conversation around it. The default is a run recorded by
+/// Promptline on its own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunOrigin {
+    /// Where it was recorded; `None` means Promptline ([`SOURCE_PROMPTLINE`]).
+    pub source: Option<String>,
+    /// The conversation it belongs to.
+    pub thread_id: Option<String>,
+    /// The model the provider said it served.
+    pub resolved_model: Option<String>,
+    /// The system prompt the model was given.
+    pub system_prompt: Option<String>,
+    /// The conversation before the run's prompt, oldest first.
+    pub context: Vec<ContextMessage>,
+}
+
+impl RunOrigin {
+    /// The source as stored.
+    pub fn source(&self) -> &str {
+        self.source.as_deref().unwrap_or(SOURCE_PROMPTLINE)
+    }
 }
 
 /// Everything needed to record a run. The store derives the preview and length.
@@ -289,6 +337,9 @@ pub struct NewRun {
     pub prompt_text: String,
     /// The response as received.
     pub response: String,
+    /// Its source, thread, resolved model, system prompt and earlier messages.
+    #[serde(default)]
+    pub origin: RunOrigin,
 }
 
 /// Which runs a history query, an export or a bulk delete covers. Empty fields do not filter.
@@ -309,6 +360,9 @@ pub struct RunFilter {
     pub until: Option<DateTime<Utc>>,
     /// Full-text search over the prompt as run and the response; matched literally.
     pub query: Option<String>,
+    /// Only runs from these sources (any of them): `promptline`, `llm`, `jsonl`.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// Where a page of runs starts: just before this place in the history, going back in time.

@@ -46,6 +46,14 @@ pub enum Error {
     /// record it; the message says why and what to do.
     #[error("{0}")]
     NotRecorded(String),
+    /// A file to import was refused as a whole (foreign, damaged or too new); nothing was imported.
+    #[error("{path}: {message}; nothing was imported")]
+    BadImportFile {
+        /// The file being imported.
+        path: String,
+        /// What is wrong with it and what to do.
+        message: String,
+    },
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -99,6 +107,7 @@ impl Error {
             Self::MissingKey { .. } => "missing_key",
             Self::BadImportLine { .. } => "bad_import",
             Self::NotRecorded(_) => "not_recorded",
+            Self::BadImportFile { .. } => "bad_import",
             Self::Database(_) => "database",
             Self::Migrate(_) => "migration",
             Self::Io(_) => "io",

@@ -3,6 +3,7 @@
 
 pub mod domain;
 pub mod error;
+pub mod importers;
 pub mod keys;
 pub mod providers;
 pub mod runner;

@@ -100,6 +100,7 @@ pub async fn execute(
         variables,
         prompt_text: prompt_text.clone(),
         response: String::new(),
+        origin: Default::default(),
     };
     // A database that cannot be written (full, read-only) does not stop the run: the answer
     // still reaches the caller, and the failure is reported when the run is recorded at the end.

@@ -4,10 +4,14 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
-import { save } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { CommandError } from "./generated/CommandError";
 import type { Deletion } from "./generated/Deletion";
+import type { FileImport } from "./generated/FileImport";
+import type { ImportProgress } from "./generated/ImportProgress";
+import type { LlmOffer } from "./generated/LlmOffer";
+import type { SourceCount } from "./generated/SourceCount";
 import type { ModelOption } from "./generated/ModelOption";
 import type { Prompt } from "./generated/Prompt";
 import type { PromptInput } from "./generated/PromptInput";
@@ -21,12 +25,17 @@ import type { RunFilter } from "./generated/RunFilter";
 import type { RunFinishedPayload } from "./generated/RunFinishedPayload";
 import type { RunsPage } from "./generated/RunsPage";
 import type { RunStats } from "./generated/RunStats";
+import type { RunSummary } from "./generated/RunSummary";
 import type { StartRun } from "./generated/StartRun";
 
 export type {
   CommandError,
   Deletion,
+  FileImport,
+  ImportProgress,
+  LlmOffer,
   ModelOption,
+  SourceCount,
   Prompt,
   PromptInput,
   PromptSummary,
@@ -39,13 +48,14 @@ export type {
   RunFinishedPayload,
   RunsPage,
   RunStats,
+  RunSummary,
   StartRun,
 };
 export type { DayStats } from "./generated/DayStats";
 export type { ModelStats } from "./generated/ModelStats";
 export type { StatusCounts } from "./generated/StatusCounts";
 export type { RunStatus } from "./generated/RunStatus";
-export type { RunSummary } from "./generated/RunSummary";
+export type { ContextMessage } from "./generated/ContextMessage";
 
 /** An export file format. */
 export type ExportFormat = "csv" | "json" | "jsonl";
@@ -82,7 +92,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** A filter that matches every run. */
 export function emptyFilter(): RunFilter {
-  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null };
+  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null, sources: [] };
 }
 
 export const api = {
@@ -117,6 +127,17 @@ export const api = {
   exportRuns: (filter: RunFilter, format: ExportFormat, path: string) =>
     call<number>("export_runs", { filter, format, path }),
   startRun: (request: StartRun) => call<string>("start_run", { request }),
+  /** Imports a JSONL file or an llm logs.db (recognised by its contents) in one transaction. */
+  importFile: (path: string) => call<FileImport>("import_file", { path }),
+  /** llm's logs.db in its default place when nothing was imported from llm yet; else `null`. */
+  llmImportOffer: () => call<LlmOffer | null>("llm_import_offer"),
+  /** The runs of a conversation, oldest first. */
+  threadRuns: (threadId: string) => call<RunSummary[]>("thread_runs", { threadId }),
+  /** The sources in the history (`promptline`, `llm`, `jsonl`) with their run counts. */
+  listSources: () => call<SourceCount[]>("list_sources"),
+  /** Calls `handler` as an import goes. */
+  onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
+    listen<ImportProgress>("import-progress", (event) => handler(event.payload)),
   cancelRun: (id: string) => call<boolean>("cancel_run", { id }),
 
   /** Calls `handler` for every piece of every run under way. */
@@ -148,6 +169,24 @@ export const api = {
     try {
       await openUrl(url.href);
       return true;
+    } catch (error) {
+      throw toApiError(error);
+    }
+  },
+
+  /** Asks which file to import; `null` when the user cancelled. */
+  chooseImportFile: async (): Promise<string | null> => {
+    try {
+      const picked = await open({
+        title: "Import runs",
+        multiple: false,
+        directory: false,
+        filters: [
+          { name: "llm logs.db or JSONL", extensions: ["db", "sqlite", "sqlite3", "jsonl", "ndjson", "json"] },
+          { name: "All files", extensions: ["*"] },
+        ],
+      });
+      return typeof picked === "string" ? picked : null;
     } catch (error) {
       throw toApiError(error);
     }

@@ -36,6 +36,8 @@ function run(i: number, at: Date): RunSummary {
     error_message: null,
     preview: "hi",
     response_chars: 2,
+    source: "promptline",
+    thread_id: null,
   };
 }
 

@@ -124,7 +124,21 @@ pub async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
         "status:     {}",
         output::status_cell(s.status, color).trim_end()
     );
-    outln!("model:      {}", s.provider_model());
+    match &run.resolved_model {
+        Some(resolved) if resolved != &s.model => {
+            outln!("model:      {} (served as {resolved})", s.provider_model())
+        }
+        _ => outln!("model:      {}", s.provider_model()),
+    }
+    outln!("source:     {}", s.source);
+    if let Some(thread) = &s.thread_id {
+        let runs = store.thread_runs(thread).await?;
+        let place = runs.iter().position(|r| r.id == s.id).map_or(0, |i| i + 1);
+        outln!(
+            "thread:     {thread} (run {place} of {})",
+            count(Some(runs.len() as i64))
+        );
+    }
     outln!(
         "duration:   {} (first token after {})",
         duration_ms(s.execution_time_ms),
@@ -147,6 +161,12 @@ pub async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
     }
     if run.variables.as_object().is_some_and(|v| !v.is_empty()) {
         outln!("variables:  {}", run.variables);
+    }
+    if let Some(system) = &run.system_prompt {
+        outln!("\n── system prompt ──\n{system}");
+    }
+    for message in &run.context {
+        outln!("\n── earlier: {} ──\n{}", message.role, message.text);
     }
     outln!("\n── prompt ──\n{}", run.prompt_text);
     outln!(

@@ -38,6 +38,10 @@ pub struct FilterArgs {
     /// Full-text search in the prompt as run and the response (words are matched literally)
     #[arg(long = "query", short = 'q', value_name = "TEXT")]
     pub query: Option<String>,
+    /// Only runs from this source: promptline, llm (imported from llm's logs.db), jsonl (repeat
+    /// or comma-separate)
+    #[arg(long = "source", value_name = "SOURCE", value_delimiter = ',')]
+    pub sources: Vec<String>,
 }
 
 impl FilterArgs {
@@ -55,6 +59,7 @@ impl FilterArgs {
             since: self.since,
             until: self.until,
             query: self.query.clone(),
+            sources: self.sources.clone(),
         })
     }
 }

@@ -76,6 +76,7 @@ pub(crate) fn push_from_where(
         "r.status",
         filter.statuses.iter().map(|s| s.as_str().to_owned()),
     );
+    push_any_of(&mut clauses, "r.source", filter.sources.iter().cloned());
     // Times become key ranges (`seq >> 10` is the time): ranges on the rowid that both the table
     // and the search index can seek to.
     if let Some(since) = filter.since {

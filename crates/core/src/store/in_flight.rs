@@ -329,11 +329,16 @@ pub(crate) fn as_recorded(key: i64, run: &NewRun, preview: String) -> Run {
             error_message: run.error_message.clone(),
             preview,
             response_chars: run.response.chars().count() as i64,
+            source: run.origin.source().to_owned(),
+            thread_id: run.origin.thread_id.clone(),
         },
         stop_reason: run.stop_reason.clone(),
         params: object(&run.params),
         variables: object(&run.variables),
         prompt_text: run.prompt_text.clone(),
         response: run.response.clone(),
+        resolved_model: run.origin.resolved_model.clone(),
+        system_prompt: run.origin.system_prompt.clone(),
+        context: run.origin.context.clone(),
     }
 }

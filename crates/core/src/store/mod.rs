@@ -36,6 +36,9 @@ pub const APP_IDENTIFIER: &str = "dev.promptline.desktop";
 /// of a long-running app, what a count or an export streamed through. (Imports set their own.)
 pub(crate) const CACHE_SIZE: &str = "-2048";
 
+/// How long a write waits for another connection's write transaction before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// The file name of the database inside the data directory.
 pub const DB_FILE_NAME: &str = "promptline.db";
 
@@ -165,7 +168,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
+            // Long enough to outwait an import, which holds the write lock for its one
+            // transaction (about 20 s for a 100,000-run file): a run finishing meanwhile waits to
+            // be recorded instead of failing.
+            .busy_timeout(BUSY_TIMEOUT)
             .pragma("temp_store", "memory")
             .pragma("cache_size", CACHE_SIZE);
         let pool = SqlitePoolOptions::new()

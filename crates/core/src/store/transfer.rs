@@ -4,11 +4,13 @@ use std::collections::HashSet;
 use std::io::{BufRead, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::domain::{to_micros, NewRun, PromptId, Run, RunFilter, RunId, RunStatus};
+use crate::domain::{
+    to_micros, ContextMessage, NewRun, PromptId, Run, RunFilter, RunId, RunOrigin, RunStatus,
+};
 use crate::error::{Error, Result};
 use crate::store::time_key::{self, KeyAllocator};
 use crate::store::{prompts, runs, Store, CACHE_SIZE};
@@ -53,6 +55,7 @@ const IMPORT_BATCH_RUNS: usize = 100;
 const IMPORT_BATCH_BYTES: usize = 8 << 20;
 
 /// What an import did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     /// Runs added.
@@ -61,6 +64,12 @@ pub struct ImportReport {
     pub runs_skipped: u64,
     /// Prompts created for prompt ids that were not yet prompts.
     pub prompts_added: u64,
+    /// Distinct conversations (thread ids) among the runs read.
+    pub threads: u64,
+    /// The time of the earliest run read.
+    pub first_at: Option<DateTime<Utc>>,
+    /// The time of the latest run read.
+    pub last_at: Option<DateTime<Utc>>,
 }
 
 /// One line of an import file: Promptline's own export, or the JSONL of `datagen/gen_runs.py`
@@ -100,7 +109,20 @@ struct ImportLine {
     system: Option<String>,
     #[serde(default)]
     variables: Option<serde_json::Value>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    thread_id: Option<String>,
+    #[serde(default)]
+    resolved_model: Option<String>,
+    #[serde(default)]
+    system_prompt: Option<String>,
+    #[serde(default)]
+    context: Option<Vec<ContextMessage>>,
 }
+
+/// The source of JSONL runs whose line does not name one.
+pub const SOURCE_JSONL: &str = "jsonl";
 
 impl ImportLine {
     fn into_new_run(self) -> std::result::Result<NewRun, String> {
@@ -128,16 +150,13 @@ impl ImportLine {
                 return Err(format!("`{name}` is negative"));
             }
         }
-        let mut params = match self.params.or(self.options) {
+        let params = match self.params.or(self.options) {
             None | Some(serde_json::Value::Null) => serde_json::Map::new(),
             Some(serde_json::Value::Object(map)) => map,
             Some(_) => return Err("`params` must be a JSON object".into()),
         };
-        if let Some(system) = self.system {
-            params
-                .entry("system")
-                .or_insert(serde_json::Value::String(system));
-        }
+        // gen_runs.py calls the system prompt `system`; Promptline's export, `system_prompt`.
+        let system_prompt = self.system_prompt.or(self.system);
         let variables = match self.variables {
             None | Some(serde_json::Value::Null) => serde_json::json!({}),
             Some(v @ serde_json::Value::Object(_)) => v,
@@ -164,6 +183,17 @@ impl ImportLine {
             variables,
             prompt_text: self.prompt_text,
             response: self.response.unwrap_or_default(),
+            origin: RunOrigin {
+                source: Some(
+                    self.source
+                        .filter(|s| !s.trim().is_empty())
+                        .unwrap_or_else(|| SOURCE_JSONL.to_owned()),
+                ),
+                thread_id: self.thread_id.filter(|t| !t.is_empty()),
+                resolved_model: self.resolved_model.filter(|m| !m.is_empty()),
+                system_prompt,
+                context: self.context.unwrap_or_default(),
+            },
         })
     }
 }
@@ -204,13 +234,30 @@ impl Store {
         reader: impl BufRead,
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportReport> {
+        let lines = JsonlRuns {
+            source_name,
+            lines: reader.lines().enumerate(),
+            bytes: 0,
+            progress,
+        };
+        self.import_runs(futures_util::stream::iter(lines)).await
+    }
+
+    /// Imports runs in one transaction, whatever they come from (a JSONL file, another tool's
+    /// database): the one write path of every import. Ids are kept, so runs already present are
+    /// skipped; a prompt id that is not yet a prompt becomes one. The first error the stream
+    /// yields aborts the import and changes nothing.
+    pub async fn import_runs(
+        &self,
+        runs: impl Stream<Item = Result<NewRun>> + Unpin,
+    ) -> Result<ImportReport> {
         let mut conn = self.pool().acquire().await?;
         // A bulk load touches many index pages again and again: a larger cache keeps them from
         // being spilled to the WAL over and over. Set back below, on this connection only.
         sqlx::query("PRAGMA cache_size = -262144")
             .execute(&mut *conn)
             .await?;
-        let result = import_in_transaction(&mut conn, source_name, reader, progress).await;
+        let result = import_in_transaction(&mut conn, runs).await;
         sqlx::query(&format!("PRAGMA cache_size = {CACHE_SIZE}"))
             .execute(&mut *conn)
             .await?;
@@ -224,7 +271,50 @@ impl Store {
     }
 }
 
-/// The body of [`Store::import_jsonl`]: everything in one transaction on one connection.
+/// The runs of a JSONL file, one a line, reporting the bytes read as it goes.
+struct JsonlRuns<'a, L> {
+    source_name: &'a str,
+    lines: std::iter::Enumerate<L>,
+    bytes: u64,
+    progress: &'a mut dyn FnMut(u64),
+}
+
+impl<L: Iterator<Item = std::io::Result<String>>> Iterator for JsonlRuns<'_, L> {
+    type Item = Result<NewRun>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let Some((index, line)) = self.lines.next() else {
+                (self.progress)(self.bytes);
+                return None;
+            };
+            let line_no = index + 1;
+            let bad = |message: String| Error::BadImportLine {
+                path: self.source_name.to_owned(),
+                line: line_no,
+                message,
+            };
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => return Some(Err(bad(format!("cannot read: {e}")))),
+            };
+            self.bytes += line.len() as u64 + 1;
+            if line_no % 1000 == 0 {
+                (self.progress)(self.bytes);
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            return Some(
+                serde_json::from_str::<ImportLine>(&line)
+                    .map_err(|e| bad(format!("not a run: {e}")))
+                    .and_then(|parsed| parsed.into_new_run().map_err(bad)),
+            );
+        }
+    }
+}
+
+/// The body of [`Store::import_runs`]: everything in one transaction on one connection.
 ///
 /// Indexing text for search row by row (through the insert trigger) costs several times what one
 /// bulk insert of all new rows does, so the trigger is dropped inside the transaction and put back
@@ -232,12 +322,11 @@ impl Store {
 /// unindexed, and a failure rolls the trigger back with everything else.
 async fn import_in_transaction(
     conn: &mut SqliteConnection,
-    source_name: &str,
-    reader: impl BufRead,
-    progress: &mut dyn FnMut(u64),
+    mut runs: impl Stream<Item = Result<NewRun>> + Unpin,
 ) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut known_prompts: HashSet<String> = HashSet::new();
+    let mut threads: HashSet<String> = HashSet::new();
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     // The keys of the runs this import adds, for the search index at the end.
     sqlx::query("CREATE TEMP TABLE IF NOT EXISTS imported_keys (seq INTEGER PRIMARY KEY)")
@@ -255,34 +344,33 @@ async fn import_in_transaction(
         .execute(&mut *tx)
         .await?;
     let mut batch = ImportBatch::default();
-    let mut bytes = 0u64;
-    for (index, line) in reader.lines().enumerate() {
-        let line_no = index + 1;
-        let bad = |message: String| Error::BadImportLine {
-            path: source_name.to_owned(),
-            line: line_no,
-            message,
-        };
-        let line = line.map_err(|e| bad(format!("cannot read: {e}")))?;
-        bytes += line.len() as u64 + 1;
-        if line.trim().is_empty() {
-            continue;
+    while let Some(run) = runs.next().await {
+        let run = run?;
+        if let Some(thread) = &run.origin.thread_id {
+            if !threads.contains(thread) {
+                threads.insert(thread.clone());
+            }
         }
-        let parsed: ImportLine =
-            serde_json::from_str(&line).map_err(|e| bad(format!("not a run: {e}")))?;
-        let run = parsed.into_new_run().map_err(bad)?;
+        report.first_at = Some(
+            report
+                .first_at
+                .map_or(run.created_at, |t| t.min(run.created_at)),
+        );
+        report.last_at = Some(
+            report
+                .last_at
+                .map_or(run.created_at, |t| t.max(run.created_at)),
+        );
         if batch.push(run) {
             batch
                 .flush(&mut tx, &mut known_prompts, &mut report)
                 .await?;
         }
-        if line_no % 1000 == 0 {
-            progress(bytes);
-        }
     }
     batch
         .flush(&mut tx, &mut known_prompts, &mut report)
         .await?;
+    report.threads = threads.len() as u64;
     // In key order: the search index takes rising rowids without flushing what it buffers. A
     // larger buffer for the bulk insert means fewer, larger segments and less merging.
     set_fts_buffer(&mut tx, IMPORT_FTS_BUFFER).await?;
@@ -299,7 +387,6 @@ async fn import_in_transaction(
         .await?;
     sqlx::query(&trigger_sql).execute(&mut *tx).await?;
     tx.commit().await?;
-    progress(bytes);
     Ok(report)
 }
 
@@ -472,6 +559,11 @@ struct ExportRecord<'a> {
     variables: &'a serde_json::Value,
     prompt_text: &'a str,
     response: &'a str,
+    source: &'a str,
+    thread_id: Option<&'a str>,
+    resolved_model: Option<&'a str>,
+    system_prompt: Option<&'a str>,
+    context: &'a [ContextMessage],
 }
 
 impl<'a> From<&'a Run> for ExportRecord<'a> {
@@ -495,6 +587,11 @@ impl<'a> From<&'a Run> for ExportRecord<'a> {
             variables: &run.variables,
             prompt_text: &run.prompt_text,
             response: &run.response,
+            source: &s.source,
+            thread_id: s.thread_id.as_deref(),
+            resolved_model: run.resolved_model.as_deref(),
+            system_prompt: run.system_prompt.as_deref(),
+            context: &run.context,
         }
     }
 }
@@ -504,7 +601,7 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-const CSV_HEADER: [&str; 17] = [
+const CSV_HEADER: [&str; 22] = [
     "id",
     "prompt_id",
     "created_at",
@@ -522,6 +619,11 @@ const CSV_HEADER: [&str; 17] = [
     "variables",
     "prompt_text",
     "response",
+    "source",
+    "thread_id",
+    "resolved_model",
+    "system_prompt",
+    "context",
 ];
 
 fn write_csv_header(out: &mut dyn Write) -> Result<()> {
@@ -533,7 +635,7 @@ fn write_csv_header(out: &mut dyn Write) -> Result<()> {
 fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
     let s = &run.summary;
     let int = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let fields: [std::borrow::Cow<'_, str>; 17] = [
+    let fields: [std::borrow::Cow<'_, str>; 22] = [
         s.id.as_str().into(),
         s.prompt_id
             .as_ref()
@@ -555,6 +657,11 @@ fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
         run.variables.to_string().into(),
         run.prompt_text.as_str().into(),
         run.response.as_str().into(),
+        s.source.as_str().into(),
+        s.thread_id.as_deref().unwrap_or("").into(),
+        run.resolved_model.as_deref().unwrap_or("").into(),
+        run.system_prompt.as_deref().unwrap_or("").into(),
+        serde_json::to_string(&run.context)?.into(),
     ];
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

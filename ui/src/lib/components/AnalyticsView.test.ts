@@ -39,7 +39,7 @@ describe("AnalyticsView", () => {
       if (cmd === "count_runs") return 0;
       throw { code: "not_found", message: cmd };
     });
-    history.filter = { statuses: ["error"], model: "", from: "", to: "", query: "" };
+    history.filter = { statuses: ["error"], model: "", from: "", to: "", query: "", source: "" };
     const { container, getByTestId } = render(AnalyticsView, { props: { store: history, title: "All runs" } });
     await settle();
     expect(asked[0].filter.statuses).toEqual(["error"]);

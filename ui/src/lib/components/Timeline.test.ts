@@ -22,6 +22,8 @@ function runs(n: number): RunSummary[] {
     error_message: i % 10 === 0 ? "openai answered 429" : null,
     preview: `answer number ${i} about rust`,
     response_chars: 20,
+    source: "promptline",
+    thread_id: null,
   }));
 }
 

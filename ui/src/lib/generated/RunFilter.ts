@@ -29,4 +29,8 @@ until: string | null,
 /**
  * Full-text search over the prompt as run and the response; matched literally.
  */
-query: string | null, };
+query: string | null, 
+/**
+ * Only runs from these sources (any of them): `promptline`, `llm`, `jsonl`.
+ */
+sources: Array<string>, };

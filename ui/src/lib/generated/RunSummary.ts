@@ -62,4 +62,13 @@ preview: string,
 /**
  * Length of the full response in characters.
  */
-response_chars: number, };
+response_chars: number, 
+/**
+ * Where it was recorded: `promptline` for runs made here, `llm` for turns imported from the
+ * `llm` CLI's logs.db, `jsonl` for a JSONL import that did not say.
+ */
+source: string, 
+/**
+ * The conversation it belongs to: runs of one thread share this id; `None` for a run on its own.
+ */
+thread_id: string | null, };

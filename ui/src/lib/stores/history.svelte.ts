@@ -22,6 +22,8 @@ export interface FilterState {
   from: string;
   to: string;
   query: string;
+  /** Only runs from this source (`llm`, `promptline`, `jsonl`); "" for all. */
+  source: string;
 }
 
 /** Where the window of runs in view starts: the cursor its first page is asked with (`null` for
@@ -34,7 +36,7 @@ export interface WindowStart {
 const NEWEST: WindowStart = { cursor: null, skipped: 0 };
 
 function blankFilter(): FilterState {
-  return { statuses: [], model: "", from: "", to: "", query: "" };
+  return { statuses: [], model: "", from: "", to: "", query: "", source: "" };
 }
 
 class HistoryStore {
@@ -72,7 +74,8 @@ class HistoryStore {
       this.filter.model !== "" ||
       this.filter.from !== "" ||
       this.filter.to !== "" ||
-      this.filter.query.trim() !== "",
+      this.filter.query.trim() !== "" ||
+      this.filter.source !== "",
   );
 
   /** The filter as the store understands it. */
@@ -86,6 +89,7 @@ class HistoryStore {
       since: f.from ? startOfLocalDay(f.from) : null,
       until: f.to ? startOfLocalDay(f.to, 1) : null,
       query: f.query.trim() || null,
+      sources: f.source ? [f.source] : [],
     };
   }
 

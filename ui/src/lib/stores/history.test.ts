@@ -19,6 +19,8 @@ function run(i: number): RunSummary {
     error_message: null,
     preview: "hi",
     response_chars: 2,
+    source: "promptline",
+    thread_id: null,
   };
 }
 
@@ -54,6 +56,7 @@ describe("history store", () => {
       since: new Date(2026, 10, 1).toISOString(),
       until: new Date(2026, 10, 3).toISOString(),
       query: "rust",
+      sources: [],
     });
     expect(history.count).toBe(PAGE_SIZE + 1);
     expect(history.items).toHaveLength(PAGE_SIZE);
@@ -108,7 +111,7 @@ describe("history store", () => {
       cursors.push(cursor);
       return { items: Array.from({ length: PAGE_SIZE }, (_, i) => run(at + i)), next_cursor: `k${at + PAGE_SIZE}` };
     });
-    history.filter = { statuses: [], model: "", from: "", to: "", query: "" };
+    history.filter = { statuses: [], model: "", from: "", to: "", query: "", source: "" };
     await history.open(null);
     await history.reload();
     expect(history.window).toEqual({ cursor: null, skipped: 0 });
