@@ -12,9 +12,10 @@ use ts_rs::TS;
 
 use crate::error::CommandError;
 use crate::ipc::{
-    ModelOption, PromptInput, ProviderInfo, ProviderInput, ProviderTest, RunEventPayload,
-    RunFinishedPayload, RunsPage, StartRun,
+    ModelOption, OtelInput, PromptInput, ProviderInfo, ProviderInput, ProviderTest,
+    RunEventPayload, RunFinishedPayload, RunsPage, StartRun,
 };
+use promptline_core::otel::ExporterStatus;
 
 fn generated_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/generated")
@@ -47,6 +48,8 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         ProviderInfo,
         ProviderInput,
         ProviderTest,
+        ExporterStatus,
+        OtelInput,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

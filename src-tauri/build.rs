@@ -11,7 +11,7 @@ fn main() {
     }
 }
 
-/// Every `#[tauri::command]` in src-tauri/commands.rs and settings.rs; keep in step with `generate_handler!`.
+/// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and integrations.rs; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "list_prompts",
     "get_prompt",
@@ -39,4 +39,7 @@ const COMMANDS: &[&str] = &[
     "set_provider_key",
     "delete_provider_key",
     "test_provider",
+    "otel_status",
+    "otel_save",
+    "otel_off",
 ];

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod integrations;
 pub mod ipc;
 pub mod keys;
 pub mod models;
@@ -13,6 +14,9 @@ pub mod webview;
 
 #[cfg(test)]
 mod bindings;
+#[cfg(test)]
+#[path = "../crates/core/tests/otlp/mod.rs"]
+mod otlp;
 #[cfg(test)]
 mod tests;
 
@@ -70,6 +74,9 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             settings::set_provider_key,
             settings::delete_provider_key,
             settings::test_provider,
+            integrations::otel_status,
+            integrations::otel_save,
+            integrations::otel_off,
         ])
 }
 

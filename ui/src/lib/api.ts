@@ -8,6 +8,8 @@ import { save } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { CommandError } from "./generated/CommandError";
 import type { Deletion } from "./generated/Deletion";
+import type { ExporterStatus } from "./generated/ExporterStatus";
+import type { OtelInput } from "./generated/OtelInput";
 import type { ModelOption } from "./generated/ModelOption";
 import type { Prompt } from "./generated/Prompt";
 import type { PromptInput } from "./generated/PromptInput";
@@ -26,6 +28,8 @@ import type { StartRun } from "./generated/StartRun";
 export type {
   CommandError,
   Deletion,
+  ExporterStatus,
+  OtelInput,
   ModelOption,
   Prompt,
   PromptInput,
@@ -118,6 +122,10 @@ export const api = {
     call<number>("export_runs", { filter, format, path }),
   startRun: (request: StartRun) => call<string>("start_run", { request }),
   cancelRun: (id: string) => call<boolean>("cancel_run", { id }),
+  /** Settings > Integrations: where runs are sent as OpenTelemetry spans, and how that goes. */
+  otelStatus: () => call<ExporterStatus>("otel_status"),
+  otelSave: (input: OtelInput) => call<ExporterStatus>("otel_save", { input }),
+  otelOff: () => call<number>("otel_off"),
 
   /** Calls `handler` for every piece of every run under way. */
   onRunEvent: (handler: (payload: RunEventPayload) => void): Promise<UnlistenFn> =>

@@ -258,7 +258,13 @@ pub fn resolve(
         Source::Env(var) => Error::invalid(format!("{var}: {e}")),
         _ => e,
     })?;
-    let mut headers = stored_headers;
+    // The stored headers were given for the stored endpoint: they go there and nowhere else (a
+    // backfill's --endpoint or an environment's endpoint elsewhere gets only its own headers).
+    let mut headers = if settings.endpoint.as_deref().map(str::trim) == Some(endpoint.as_str()) {
+        stored_headers
+    } else {
+        Headers::default()
+    };
     for var in [ENV_HEADERS, ENV_TRACES_HEADERS] {
         if let Some(list) = env(var) {
             headers = headers.overlaid(&Headers::parse_env(&list, var)?);
@@ -455,6 +461,29 @@ mod tests {
             .resource
             .contains(&("deployment.environment".into(), "dev".into())));
         assert!(!format!("{config:?}").contains("tok=1"));
+    }
+
+    #[test]
+    fn stored_headers_go_only_to_the_stored_endpoint() {
+        let none = env_of(&[]);
+        let secret = Headers::new([("Authorization".into(), "Basic c2VjcmV0".into())]).unwrap();
+        let settings = stored("https://cloud.langfuse.com/api/public/otel/v1/traces");
+        let same = resolve(&settings, secret.clone(), None, &none)
+            .unwrap()
+            .unwrap();
+        assert_eq!(same.headers, secret);
+        let flag = resolve(
+            &settings,
+            secret.clone(),
+            Some("http://other:4318/v1/traces"),
+            &none,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(flag.headers.is_empty());
+        let env = env_of(&[(ENV_TRACES_ENDPOINT, "http://other:4318/v1/traces")]);
+        let elsewhere = resolve(&settings, secret, None, &env).unwrap().unwrap();
+        assert!(elsewhere.headers.is_empty());
     }
 
     #[test]

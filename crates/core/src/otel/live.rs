@@ -60,7 +60,14 @@ impl LiveExporter {
     /// Turns the store's outbox on when an endpoint is configured. A configuration that cannot be
     /// used is no reason to fail a run: it is kept as the exporter's error and nothing is queued.
     pub async fn load(store: &Store) -> Self {
-        let exporter = Self {
+        let exporter = Self::off(store);
+        exporter.reload().await;
+        exporter
+    }
+
+    /// An exporter that sends nothing until [`LiveExporter::reload`] finds an endpoint.
+    pub fn off(store: &Store) -> Self {
+        Self {
             inner: Arc::new(Inner {
                 store: store.clone(),
                 client: Mutex::new(None),
@@ -68,9 +75,7 @@ impl LiveExporter {
                 wake: Notify::new(),
                 in_flight: Mutex::new(Vec::new()),
             }),
-        };
-        exporter.reload().await;
-        exporter
+        }
     }
 
     /// Reads the configuration again (after the settings changed).
@@ -130,7 +135,8 @@ impl LiveExporter {
         tokio::spawn(async move { exporter.run_forever().await })
     }
 
-    async fn run_forever(self) {
+    /// The background task itself, for a runtime of the caller's choosing (the app's).
+    pub async fn run_forever(self) {
         let mut backoff = BACKOFF_MIN;
         loop {
             let Some(client) = self.client() else {

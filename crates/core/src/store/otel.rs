@@ -137,7 +137,7 @@ impl Store {
     }
 
     /// Stores the endpoint (`None`: live export off), the content switch and the keychain account.
-    /// A new endpoint forgets the previous one's last error.
+    /// A new endpoint forgets what the previous one's last attempts said.
     pub async fn save_otel_settings(
         &self,
         endpoint: Option<&str>,
@@ -150,6 +150,7 @@ impl Store {
              ON CONFLICT (id) DO UPDATE SET \
                last_error = CASE WHEN endpoint IS excluded.endpoint THEN last_error END, \
                last_error_at = CASE WHEN endpoint IS excluded.endpoint THEN last_error_at END, \
+               last_sent_at = CASE WHEN endpoint IS excluded.endpoint THEN last_sent_at END, \
                endpoint = excluded.endpoint, capture_content = excluded.capture_content, \
                keychain_account = excluded.keychain_account, updated_at = excluded.updated_at",
         )
