@@ -41,16 +41,17 @@ class IntegrationsStore {
   headers = $state<HeaderRow[] | null>(null);
   saving = $state(false);
   formError = $state<string | null>(null);
-  #loaded = false;
 
-  async refresh(): Promise<void> {
+  /** Reads the state; with `resetForm`, also puts the saved settings into the form (on opening). */
+  async refresh(resetForm = false): Promise<void> {
     try {
       const status = await api.otelStatus();
       this.status = status;
-      if (!this.#loaded) {
-        this.#loaded = true;
+      if (resetForm) {
         this.endpoint = status.saved_endpoint ?? status.endpoint ?? "";
         this.content = status.capture_content;
+        this.headers = null;
+        this.formError = null;
       }
     } catch (error) {
       this.formError = toApiError(error).message;
