@@ -37,6 +37,8 @@ if [[ -z ${PROMPTLINE_BIN:-} || -z ${RECEIVER_BIN:-} ]]; then
     (cd "$REPO" && cargo build --release --quiet -p promptline-cli -p promptline-core --example otlp_receiver)
 fi
 TARGET=${CARGO_TARGET_DIR:-$REPO/target}/release
+BUILD="release build"
+[[ -n ${PROMPTLINE_BIN:-} ]] && BUILD="binary $PROMPTLINE_BIN"
 # Copied out of target/: others build in the same tree.
 cp "${PROMPTLINE_BIN:-$TARGET/promptline}" "$DATA/bin/promptline-otlp"
 cp "${RECEIVER_BIN:-$TARGET/examples/otlp_receiver}" "$DATA/bin/otlp_receiver"
@@ -100,19 +102,21 @@ m_off=$(printf '%s\n' "${off[@]}" | median)
 m_on=$(printf '%s\n' "${on[@]}" | median)
 m_limit=$(printf '%s\n' "${limit[@]}" | median)
 rate() { printf '%.0f' "$(calc "$N / $1")"; }
+thousands() { python3 -c "print(f'{int($1):,}')"; }
+rounds() { printf '%.2f, ' "$@" | sed 's/, $//'; }
 ratio() { printf '%.1f' "$(calc "$1 / $2")"; }
 
 report=$(cat <<EOF
 <!-- otlp -->
-## OpenTelemetry backfill: $(printf "%'d" "$N") runs to a local OTLP receiver
+## OpenTelemetry backfill: $(thousands "$N") runs to a local OTLP receiver
 
-Made by \`$COMMAND_LINE\` at $(git -C "$REPO" rev-parse --short HEAD) on $(date -u +%Y-%m-%d), $(nproc) cores. \`promptline export --format otlp --endpoint URL\` (release build, a whole process) sends every run of a database of $(printf "%'d" "$N") imported runs (\`gen_runs.py -n $N --seed $SEED\`) to \`crates/core/examples/otlp_receiver.rs\` on 127.0.0.1, which decodes every protobuf request with opentelemetry-proto and answers as a collector does; each round uses a fresh receiver port (a new endpoint, so nothing counts as already sent) and checks that all $(printf "%'d" "$N") spans arrived. The limit is the same process reading the same runs as JSONL to /dev/null. Median of $ROUNDS rounds (all rounds: off ${off[*]} s; on ${on[*]} s; JSONL ${limit[*]} s).
+Made by \`$COMMAND_LINE\` at $(git -C "$REPO" rev-parse --short HEAD) on $(date -u +%Y-%m-%d), $(nproc) cores. \`promptline export --format otlp --endpoint URL\` ($BUILD, a whole process) sends every run of a database of $(thousands "$N") imported runs (\`gen_runs.py -n $N --seed $SEED\`) to \`crates/core/examples/otlp_receiver.rs\` on 127.0.0.1, which decodes every protobuf request with opentelemetry-proto and answers as a collector does; each round uses a fresh receiver port (a new endpoint, so nothing counts as already sent) and checks that all $(thousands "$N") spans arrived. The limit is the same process reading the same runs as JSONL to /dev/null. Median of $ROUNDS rounds (all rounds: off $(rounds "${off[@]}") s; on $(rounds "${on[@]}") s; JSONL $(rounds "${limit[@]}") s).
 
 | what | time | runs a second | vs the 2,000 runs/s target | time ÷ JSONL export |
 |---|---|---|---|---|
-| backfill, content off (the default) | $(printf '%.2f' "$m_off") s | $(printf "%'d" "$(rate "$m_off")") | $(ratio "$(rate "$m_off")" 2000)× | $(ratio "$m_off" "$m_limit")× |
-| backfill, content on (prompts and responses in the spans) | $(printf '%.2f' "$m_on") s | $(printf "%'d" "$(rate "$m_on")") | $(ratio "$(rate "$m_on")" 2000)× | $(ratio "$m_on" "$m_limit")× |
-| JSONL export to /dev/null (the limit: the same read, nothing sent) | $(printf '%.2f' "$m_limit") s | $(printf "%'d" "$(rate "$m_limit")") | – | 1.0× |
+| backfill, content off (the default) | $(printf '%.2f' "$m_off") s | $(thousands "$(rate "$m_off")") | $(ratio "$(rate "$m_off")" 2000)× | $(ratio "$m_off" "$m_limit")× |
+| backfill, content on (prompts and responses in the spans) | $(printf '%.2f' "$m_on") s | $(thousands "$(rate "$m_on")") | $(ratio "$(rate "$m_on")" 2000)× | $(ratio "$m_on" "$m_limit")× |
+| JSONL export to /dev/null (the limit: the same read, nothing sent) | $(printf '%.2f' "$m_limit") s | $(thousands "$(rate "$m_limit")") | – | 1.0× |
 <!-- /otlp -->
 EOF
 )
