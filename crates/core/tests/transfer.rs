@@ -338,5 +338,8 @@ fn the_repository_data_generator_is_deterministic() {
     let first = std::fs::read(generate_runs(300, a.path())).unwrap();
     let second = std::fs::read(generate_runs(300, b.path())).unwrap();
     assert_eq!(first.iter().filter(|&&b| b == b'\n').count(), 300);
-    assert!(first == second, "datagen/gen_runs.py gave two different files for -n 300");
+    assert!(
+        first == second,
+        "datagen/gen_runs.py gave two different files for -n 300"
+    );
 }
