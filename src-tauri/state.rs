@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use promptline_core::store::ChangeWatch;
 use promptline_core::otel::LiveExporter;
+use promptline_core::store::ChangeWatch;
 use promptline_core::{RunId, Store};
 use tokio_util::sync::CancellationToken;
 

@@ -606,3 +606,39 @@ async fn otlp_json_is_spoken_when_the_environment_asks_for_it() {
     assert_eq!(span["status"]["code"], json!(2));
     assert_eq!(receiver.accepted_spans().len(), 1);
 }
+
+#[tokio::test]
+async fn a_run_is_sent_only_once_it_has_a_final_status() {
+    let (store, _dir) = common::file_store().await;
+    let receiver = Receiver::start().await;
+    let exporter = send_to(&store, &receiver.url, false).await;
+    let mut run = common::new_run(None, 0, "echo", RunStatus::Success, "");
+    let in_flight = store.begin_run(&run).await.unwrap();
+    // Running: queued, but neither counted as waiting nor sent.
+    assert_eq!(store.otel_outbox_len().await.unwrap(), 0);
+    assert_eq!(exporter.flush(Duration::from_secs(5)).await.sent, 0);
+    assert!(receiver.requests().is_empty());
+    let backfill_client = OtlpClient::new(exporter.config().unwrap()).unwrap();
+    let report = backfill::backfill(
+        &store,
+        &backfill_client,
+        &RunFilter::default(),
+        &mut |_| {},
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.sent, 0, "a backfill leaves running runs alone too");
+    assert_eq!(report.already_sent, 0);
+
+    run.response = "done".into();
+    store.complete_run(&in_flight, &run).await.unwrap();
+    assert_eq!(store.otel_outbox_len().await.unwrap(), 1);
+    assert_eq!(exporter.flush(Duration::from_secs(5)).await.sent, 1);
+    let spans = receiver.accepted_spans();
+    assert_eq!(spans.len(), 1);
+    assert_eq!(
+        otlp::text(&spans[0], sc::PROMPTLINE_STATUS),
+        Some("success")
+    );
+}

@@ -28,7 +28,7 @@ const ATTEMPTS: u32 = 5;
 /// What a backfill did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BackfillReport {
-    /// Runs matching the filters.
+    /// Runs matching the filters (running ones included: they are sent once they end).
     pub matching: u64,
     /// Of those, already acknowledged by this endpoint before (skipped).
     pub already_sent: u64,
@@ -52,9 +52,10 @@ pub async fn backfill(
     let endpoint = config.endpoint.clone();
     let matching = u64::try_from(store.count_runs(filter).await?).unwrap_or(0);
     let seqs = store.otel_unacked(filter, &endpoint).await?;
+    let already_sent = store.otel_acked_matching(filter, &endpoint).await?;
     let mut report = BackfillReport {
         matching,
-        already_sent: matching.saturating_sub(seqs.len() as u64),
+        already_sent: u64::try_from(already_sent).unwrap_or(0),
         ..Default::default()
     };
     on_start(seqs.len() as u64);

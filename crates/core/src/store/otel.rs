@@ -293,6 +293,18 @@ impl Store {
         Ok(seqs)
     }
 
+    /// How many runs matching `filter` `endpoint` has acknowledged already.
+    pub async fn otel_acked_matching(&self, filter: &RunFilter, endpoint: &str) -> Result<i64> {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (SELECT r.seq");
+        if !filter::push_from_where(&mut query, filter, None, Texts::Without).matches_any {
+            return Ok(0);
+        }
+        query.push(") s WHERE EXISTS (SELECT 1 FROM otel_acked a WHERE a.endpoint = ");
+        query.push_bind(endpoint).push(" AND a.seq = s.seq)");
+        let (n,): (i64,) = query.build_query_as().fetch_one(self.pool()).await?;
+        Ok(n)
+    }
+
     /// The runs with these time keys as span sources, in key order; the texts only when
     /// `with_texts`. Runs deleted meanwhile, and unfinished ones, are left out.
     pub async fn span_sources(&self, seqs: &[i64], with_texts: bool) -> Result<Vec<SpanSource>> {
