@@ -13,10 +13,11 @@ use ts_rs::TS;
 use crate::error::CommandError;
 use crate::import::{LlmOffer, SourceCount};
 use crate::ipc::{
-    ModelOption, PromptInput, ProviderInfo, ProviderInput, ProviderTest, RunEventPayload,
-    RunFinishedPayload, RunsPage, StartRun,
+    ModelOption, OtelInput, PromptInput, ProviderInfo, ProviderInput, ProviderTest,
+    RunEventPayload, RunFinishedPayload, RunsPage, StartRun,
 };
 use promptline_core::importers::{FileImport, ImportProgress};
+use promptline_core::otel::ExporterStatus;
 
 fn generated_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/generated")
@@ -53,6 +54,8 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         ImportProgress,
         LlmOffer,
         SourceCount,
+        ExporterStatus,
+        OtelInput,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

@@ -12,6 +12,7 @@ fn main() {
 }
 
 /// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and import.rs; keep in step with `generate_handler!`.
+/// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and integrations.rs; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "list_prompts",
     "get_prompt",
@@ -43,4 +44,7 @@ const COMMANDS: &[&str] = &[
     "llm_import_offer",
     "thread_runs",
     "list_sources",
+    "otel_status",
+    "otel_save",
+    "otel_off",
 ];

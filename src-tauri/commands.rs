@@ -234,6 +234,8 @@ async fn finish_run<R: Runtime>(
     let outcome = runner::execute(&store, provider, spec, cancel, on_event).await;
     if let Some(state) = tauri::Manager::try_state::<AppState>(&app) {
         state.untrack(&run_id);
+        // The run is in the outbox (when export is on): send it now rather than at the next look.
+        state.exporter.wake();
     }
     let payload = match outcome {
         Ok(run) => RunFinishedPayload {

@@ -173,3 +173,25 @@ impl ProviderTest {
         }
     }
 }
+
+/// One header typed into Settings > Integrations.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct OtelHeader {
+    /// e.g. `Authorization`.
+    pub name: String,
+    /// The secret value; it goes to the OS keychain.
+    pub value: String,
+}
+
+/// The Integrations form.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct OtelInput {
+    /// The OTLP/HTTP traces URL.
+    pub endpoint: String,
+    /// A new set of headers replacing the stored one; `null` keeps the stored headers.
+    pub headers: Option<Vec<OtelHeader>>,
+    /// Whether prompts and responses go into the spans.
+    pub capture_content: bool,
+}

@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod error;
 pub mod import;
+pub mod integrations;
 pub mod ipc;
 pub mod keys;
 pub mod models;
@@ -14,6 +15,9 @@ pub mod webview;
 
 #[cfg(test)]
 mod bindings;
+#[cfg(test)]
+#[path = "../crates/core/tests/otlp/mod.rs"]
+mod otlp;
 #[cfg(test)]
 mod tests;
 
@@ -75,6 +79,9 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             import::llm_import_offer,
             import::thread_runs,
             import::list_sources,
+            integrations::otel_status,
+            integrations::otel_save,
+            integrations::otel_off,
         ])
 }
 

@@ -336,4 +336,58 @@ fn llms_logs_db_is_offered_then_imported_with_progress_and_its_threads() {
         .expect_err("refused");
     assert_eq!(err["code"], "bad_import", "{err}");
     assert_eq!(h.ok("count_runs", json!({"filter": filter})), json!(added));
+/// Settings > Integrations: the form's headers go to the keychain and never come back; a run is
+/// sent by the background export as soon as it is recorded; off stops it.
+#[test]
+fn integrations_send_runs_in_the_background_and_never_show_header_values() {
+    const SECRET: &str = "app-otlp-secret-93c1";
+    let h = harness();
+    let receiver = tauri::async_runtime::block_on(crate::otlp::Receiver::start());
+    assert_eq!(h.ok("otel_status", json!({}))["state"], "off");
+    let bad = h
+        .call(
+            "otel_save",
+            json!({"input": {"endpoint": "localhost:4318", "headers": null, "capture_content": false}}),
+        )
+        .expect_err("not a URL");
+    assert!(bad["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("http://localhost:4318/v1/traces"));
+    let status = h.ok(
+        "otel_save",
+        json!({"input": {"endpoint": receiver.url, "capture_content": false,
+               "headers": [{"name": "Authorization", "value": format!("Bearer {SECRET}")}]}}),
+    );
+    assert_eq!(status["endpoint"], receiver.url.as_str());
+    assert_eq!(status["header_names"], json!(["Authorization"]));
+    assert!(!status.to_string().contains(SECRET));
+
+    h.ok(
+        "start_run",
+        json!({"request": {"prompt_id": null, "template": "sent in the background", "variables": {},
+               "model": "echo", "timeout_secs": 30, "params": null}}),
+    );
+    assert_eq!(h.wait_finished()["run"]["status"], "success");
+    let sent = tauri::async_runtime::block_on(receiver.wait_for(1, Duration::from_secs(10)));
+    assert_eq!(sent, 1, "the background export sent the run");
+    let request = receiver.requests().pop().expect("a request");
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        let status = h.ok("otel_status", json!({}));
+        if status["state"] == "connected" || Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status["state"], "connected");
+    assert_eq!(status["waiting"], 0);
+    assert!(!status.to_string().contains(SECRET));
+
+    assert_eq!(h.ok("otel_off", json!({})), json!(0));
+    assert_eq!(h.ok("otel_status", json!({}))["state"], "off");
 }

@@ -60,6 +60,9 @@ enum Command {
     Models(commands::models::ModelsArgs),
     /// Print where the database is
     DbPath,
+    /// Send runs to OpenTelemetry tools (Langfuse, Phoenix, Jaeger, ...): set, show, off
+    #[command(subcommand)]
+    Otel(commands::otel::OtelCommand),
 }
 
 /// Exit codes beyond 0 (success) and 1 (a run that ended in an error).
@@ -121,7 +124,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = Store::open_with_connections(&db_path, 1).await?;
     let code = match cli.command {
         Command::Prompt(command) => commands::prompt::execute(&store, command).await?,
-        Command::Run(args) => commands::run::execute(&store, args).await?,
+        Command::Run(args) => {
+            // Loaded first, so the runs go into the export outbox as they are recorded.
+            let exporter = commands::otel::live(&store).await;
+            let code = commands::run::execute(&store, args).await?;
+            commands::otel::flush_before_exit(&exporter).await;
+            code
+        }
         Command::History(args) => commands::history::list(&store, args).await?,
         Command::Show(args) => commands::history::show(&store, args).await?,
         Command::Rm(args) => commands::history::remove(&store, args).await?,
@@ -132,6 +141,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Key(command) => commands::key::execute(&store, command).await?,
         Command::Models(args) => commands::models::execute(&store, args).await?,
         Command::DbPath => ExitCode::SUCCESS,
+        Command::Otel(command) => commands::otel::execute(&store, command).await?,
     };
     store.close().await;
     Ok(code)

@@ -5,6 +5,7 @@ pub mod domain;
 pub mod error;
 pub mod importers;
 pub mod keys;
+pub mod otel;
 pub mod providers;
 pub mod runner;
 pub mod store;

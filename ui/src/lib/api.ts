@@ -12,6 +12,8 @@ import type { FileImport } from "./generated/FileImport";
 import type { ImportProgress } from "./generated/ImportProgress";
 import type { LlmOffer } from "./generated/LlmOffer";
 import type { SourceCount } from "./generated/SourceCount";
+import type { ExporterStatus } from "./generated/ExporterStatus";
+import type { OtelInput } from "./generated/OtelInput";
 import type { ModelOption } from "./generated/ModelOption";
 import type { Prompt } from "./generated/Prompt";
 import type { PromptInput } from "./generated/PromptInput";
@@ -34,6 +36,8 @@ export type {
   FileImport,
   ImportProgress,
   LlmOffer,
+  ExporterStatus,
+  OtelInput,
   ModelOption,
   SourceCount,
   Prompt,
@@ -139,6 +143,10 @@ export const api = {
   onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>("import-progress", (event) => handler(event.payload)),
   cancelRun: (id: string) => call<boolean>("cancel_run", { id }),
+  /** Settings > Integrations: where runs are sent as OpenTelemetry spans, and how that goes. */
+  otelStatus: () => call<ExporterStatus>("otel_status"),
+  otelSave: (input: OtelInput) => call<ExporterStatus>("otel_save", { input }),
+  otelOff: () => call<number>("otel_off"),
 
   /** Calls `handler` for every piece of every run under way. */
   onRunEvent: (handler: (payload: RunEventPayload) => void): Promise<UnlistenFn> =>

@@ -38,14 +38,35 @@ pub enum ImportFrom {
 /// Arguments of `promptline export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// jsonl (re-importable), json or csv
-    #[arg(long, value_name = "FORMAT")]
-    pub format: ExportFormat,
+    /// jsonl (re-importable), json, csv, or otlp (send to an OpenTelemetry endpoint as spans)
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Format,
+    /// With --format otlp: the traces URL [default: `promptline otel set`'s, or OTEL_EXPORTER_OTLP_*]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Write here instead of standard output
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Where `export` writes: a file format, or an OTLP endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSONL, JSON or CSV to a file or standard output.
+    File(ExportFormat),
+    /// OpenTelemetry spans to an OTLP/HTTP endpoint (a backfill).
+    Otlp,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    if text.trim().eq_ignore_ascii_case("otlp") {
+        return Ok(Format::Otlp);
+    }
+    text.parse()
+        .map(Format::File)
+        .map_err(|_| format!("unknown export format `{text}`: use jsonl, json, csv or otlp"))
 }
 
 /// Imports a JSONL file or an llm logs.db in one transaction, with a progress bar on a terminal
@@ -156,12 +177,26 @@ fn print_summary(
 /// Exports the runs matching the filters.
 pub async fn export(store: &Store, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let filter = args.filter.to_filter()?;
+    let format = match args.format {
+        Format::Otlp => {
+            if args.output.is_some() {
+                anyhow::bail!(
+                    "--format otlp sends to an endpoint: use --endpoint URL, not --output"
+                );
+            }
+            return super::otel::backfill(store, args.endpoint.as_deref(), &filter).await;
+        }
+        Format::File(format) => format,
+    };
+    if args.endpoint.is_some() {
+        anyhow::bail!("--endpoint goes with --format otlp");
+    }
     let written = match &args.output {
         Some(path) => {
             let file = File::create(path)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             let mut out = BufWriter::with_capacity(1 << 20, file);
-            let written = store.export(&filter, args.format, &mut out).await?;
+            let written = store.export(&filter, format, &mut out).await?;
             out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             eprintln!(
                 "Exported {} runs to {}.",
@@ -173,7 +208,7 @@ pub async fn export(store: &Store, args: ExportArgs) -> anyhow::Result<ExitCode>
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-            let written = store.export(&filter, args.format, &mut out).await?;
+            let written = store.export(&filter, format, &mut out).await?;
             out.flush()?;
             written
         }

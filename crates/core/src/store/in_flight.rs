@@ -145,6 +145,9 @@ impl Store {
             .bind(to_micros(now()))
             .execute(&mut *tx)
             .await?;
+        // Queued for export from the start (sent once it is no longer running), so a run whose
+        // process dies is still sent when it is marked interrupted.
+        crate::store::otel::enqueue(self, &mut tx, key).await?;
         tx.commit().await?;
         Ok(InFlight {
             key,
@@ -235,6 +238,7 @@ impl Store {
                 .bind(run.key)
                 .execute(&mut *tx)
                 .await?;
+            crate::store::otel::enqueue(self, &mut tx, run.key).await?;
         }
         tx.commit().await?;
         if updated > 0 {

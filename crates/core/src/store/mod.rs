@@ -5,6 +5,7 @@ pub mod deletions;
 pub mod desktop;
 mod filter;
 pub mod in_flight;
+pub mod otel;
 pub mod prompts;
 pub mod providers;
 pub mod runs;
@@ -15,6 +16,7 @@ pub mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -139,6 +141,8 @@ pub struct Store {
     pool: SqlitePool,
     /// This process's claim on the runs it has in flight (see [`in_flight`]).
     live: Arc<in_flight::Liveness>,
+    /// Whether runs recorded through this handle (and its clones) go into the export outbox.
+    live_export: Arc<AtomicBool>,
 }
 
 impl Store {
@@ -232,6 +236,7 @@ impl Store {
         Ok(Self {
             pool,
             live: Arc::new(in_flight::Liveness::for_database(path)),
+            live_export: Arc::default(),
         })
     }
 

@@ -264,6 +264,7 @@ impl Store {
             )));
         }
         insert_texts(&mut tx, &rows, &inserted).await?;
+        crate::store::otel::enqueue(self, &mut tx, key).await?;
         let [RunRow { preview, .. }] = rows;
         tx.commit().await?;
         Ok(as_recorded(key, run, preview))
