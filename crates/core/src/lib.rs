@@ -4,6 +4,7 @@
 pub mod domain;
 pub mod error;
 pub mod keys;
+pub mod prices;
 pub mod providers;
 pub mod runner;
 pub mod store;

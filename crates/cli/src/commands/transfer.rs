@@ -58,6 +58,8 @@ pub async fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode>
         .await;
     bar.finish_and_clear();
     let report = result?;
+    // Runs the file carried no cost for are priced now, with this database's prices.
+    super::prices::catch_up(store).await?;
     outln!(
         "Imported {} runs ({} already there, skipped) and {} new prompts.",
         count(Some(report.runs_added as i64)),

@@ -5,7 +5,7 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::{
     from_micros, to_micros, Cursor, NewRun, Page, PromptId, Run, RunFilter, RunId, RunStatus,
-    RunSummary,
+    RunSummary, TokenDetails,
 };
 use crate::error::{Error, Result};
 use crate::store::filter::{self, Texts};
@@ -20,14 +20,17 @@ pub const MAX_PAGE_SIZE: i64 = 1000;
 pub const PREVIEW_CHARS: usize = 160;
 
 const SUMMARY_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
-     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars";
+     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
+     r.cached_tokens, r.cache_write_tokens, r.reasoning_tokens, r.cost_usd, r.cost_source, r.priced_as";
 
 /// [`SUMMARY_COLUMNS`] as named by a subquery that selected them.
 const PAGE_JSON_COLUMNS: &str = "id, prompt_id, created_at, model, provider, status, tokens_used, \
-     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars";
+     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars, \
+     cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, cost_source, priced_as";
 
 const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
+     r.cached_tokens, r.cache_write_tokens, r.reasoning_tokens, r.cost_usd, r.cost_source, r.priced_as, \
      r.stop_reason, r.params, r.variables, t.prompt_text, \
      CASE WHEN r.status = 'running' THEN coalesce((SELECT group_concat(x.text, '' ORDER BY x.piece) \
      FROM run_pieces x WHERE x.seq = r.seq), t.response) ELSE t.response END AS response";
@@ -38,7 +41,8 @@ const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
 /// The columns a new run is written with, in the order [`insert_rows`] binds them.
 const INSERT_COLUMNS: &str = "INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, \
      tokens_used, input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, \
-     params, variables, response_chars, preview) ";
+     params, variables, response_chars, preview, cached_tokens, cache_write_tokens, reasoning_tokens, \
+     cost_usd, cost_source, priced_as) ";
 
 /// The summary columns of a run; also read as one element of a page's JSON array (a sequence
 /// in the order of [`SUMMARY_COLUMNS`]).
@@ -58,6 +62,12 @@ struct SummaryRow {
     error_message: Option<String>,
     preview: String,
     response_chars: i64,
+    cached_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
+    reasoning_tokens: Option<i64>,
+    cost_usd: Option<f64>,
+    cost_source: Option<String>,
+    priced_as: Option<String>,
 }
 
 impl SummaryRow {
@@ -77,6 +87,14 @@ impl SummaryRow {
             error_message: self.error_message,
             preview: self.preview,
             response_chars: self.response_chars,
+            token_details: TokenDetails {
+                cached_tokens: self.cached_tokens,
+                cache_write_tokens: self.cache_write_tokens,
+                reasoning_tokens: self.reasoning_tokens,
+            },
+            cost_usd: self.cost_usd,
+            cost_source: self.cost_source.as_deref().map(str::parse).transpose()?,
+            priced_as: self.priced_as,
         })
     }
 }
@@ -186,7 +204,13 @@ pub(crate) async fn insert_rows(
             .push_bind(&row.params)
             .push_bind(&row.variables)
             .push_bind(run.response.chars().count() as i64)
-            .push_bind(&row.preview);
+            .push_bind(&row.preview)
+            .push_bind(run.token_details.cached_tokens)
+            .push_bind(run.token_details.cache_write_tokens)
+            .push_bind(run.token_details.reasoning_tokens)
+            .push_bind(run.cost.as_ref().and_then(|c| c.usd))
+            .push_bind(run.cost.as_ref().map(|c| c.source.as_str()))
+            .push_bind(run.cost.as_ref().and_then(|c| c.priced_as.as_deref()));
     });
     query.push(" ON CONFLICT (id) DO NOTHING RETURNING seq");
     let mut inserted: Vec<i64> = query.build_query_scalar().fetch_all(&mut *conn).await?;

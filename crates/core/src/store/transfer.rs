@@ -8,7 +8,10 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::domain::{to_micros, NewRun, PromptId, Run, RunFilter, RunId, RunStatus};
+use crate::domain::{
+    to_micros, CostSource, NewRun, PromptId, Run, RunCost, RunFilter, RunId, RunStatus,
+    TokenDetails,
+};
 use crate::error::{Error, Result};
 use crate::store::time_key::{self, KeyAllocator};
 use crate::store::{prompts, runs, Store, CACHE_SIZE};
@@ -100,6 +103,21 @@ struct ImportLine {
     system: Option<String>,
     #[serde(default)]
     variables: Option<serde_json::Value>,
+    #[serde(default)]
+    cached_tokens: Option<i64>,
+    #[serde(default)]
+    cache_write_tokens: Option<i64>,
+    #[serde(default)]
+    reasoning_tokens: Option<i64>,
+    /// The provider's own usage details, as datagen (and `llm`) keep them.
+    #[serde(default)]
+    token_details: Option<serde_json::Value>,
+    #[serde(default)]
+    cost_usd: Option<f64>,
+    #[serde(default)]
+    cost_source: Option<String>,
+    #[serde(default)]
+    priced_as: Option<String>,
 }
 
 impl ImportLine {
@@ -123,6 +141,9 @@ impl ImportLine {
             ("output_tokens", self.output_tokens),
             ("execution_time_ms", self.execution_time_ms),
             ("ttft_ms", self.ttft_ms),
+            ("cached_tokens", self.cached_tokens),
+            ("cache_write_tokens", self.cache_write_tokens),
+            ("reasoning_tokens", self.reasoning_tokens),
         ] {
             if value.is_some_and(|v| v < 0) {
                 return Err(format!("`{name}` is negative"));
@@ -146,6 +167,32 @@ impl ImportLine {
         let provider = self
             .provider
             .unwrap_or_else(|| provider_for_model(&self.model).to_owned());
+        if self.cost_usd.is_some_and(|c| !(c.is_finite() && c >= 0.0)) {
+            return Err("`cost_usd` must be a number of US dollars, 0 or more".into());
+        }
+        let details = self
+            .token_details
+            .as_ref()
+            .map(token_details_of)
+            .unwrap_or_default();
+        let token_details = TokenDetails {
+            cached_tokens: self.cached_tokens.or(details.cached_tokens),
+            cache_write_tokens: self.cache_write_tokens.or(details.cache_write_tokens),
+            reasoning_tokens: self.reasoning_tokens.or(details.reasoning_tokens),
+        };
+        // A cost the file carries is kept with where it came from (an export read back is the
+        // same history); a file that does not say is `imported`. Runs without a cost are priced
+        // after the import, with this database's prices.
+        let cost = self.cost_usd.map(|usd| RunCost {
+            usd: Some(usd),
+            source: match self.cost_source.as_deref().map(str::parse) {
+                Some(Ok(source @ (CostSource::Table | CostSource::User | CostSource::Free))) => {
+                    source
+                }
+                _ => CostSource::Imported,
+            },
+            priced_as: self.priced_as,
+        });
         Ok(NewRun {
             id: RunId(self.id),
             prompt_id: self.prompt_id.filter(|p| !p.is_empty()).map(PromptId),
@@ -164,7 +211,32 @@ impl ImportLine {
             variables,
             prompt_text: self.prompt_text,
             response: self.response.unwrap_or_default(),
+            token_details,
+            cost,
         })
+    }
+}
+
+/// Cache and reasoning counts from a provider's usage details as `llm` and datagen keep them:
+/// OpenAI's `prompt_tokens_details.cached_tokens` and `*_tokens_details.reasoning_tokens`,
+/// Anthropic's `cache_read_input_tokens` and `cache_creation_input_tokens`, Gemini's
+/// `cachedContentTokenCount` and `thoughtsTokenCount`.
+fn token_details_of(details: &serde_json::Value) -> TokenDetails {
+    let count = |path: &str| {
+        details
+            .pointer(path)
+            .and_then(serde_json::Value::as_i64)
+            .filter(|n| *n >= 0)
+    };
+    TokenDetails {
+        cached_tokens: count("/prompt_tokens_details/cached_tokens")
+            .or_else(|| count("/input_tokens_details/cached_tokens"))
+            .or_else(|| count("/cache_read_input_tokens"))
+            .or_else(|| count("/cachedContentTokenCount")),
+        cache_write_tokens: count("/cache_creation_input_tokens"),
+        reasoning_tokens: count("/completion_tokens_details/reasoning_tokens")
+            .or_else(|| count("/output_tokens_details/reasoning_tokens"))
+            .or_else(|| count("/thoughtsTokenCount")),
     }
 }
 
@@ -472,6 +544,12 @@ struct ExportRecord<'a> {
     variables: &'a serde_json::Value,
     prompt_text: &'a str,
     response: &'a str,
+    cached_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
+    reasoning_tokens: Option<i64>,
+    cost_usd: Option<f64>,
+    cost_source: Option<CostSource>,
+    priced_as: Option<&'a str>,
 }
 
 impl<'a> From<&'a Run> for ExportRecord<'a> {
@@ -495,6 +573,12 @@ impl<'a> From<&'a Run> for ExportRecord<'a> {
             variables: &run.variables,
             prompt_text: &run.prompt_text,
             response: &run.response,
+            cached_tokens: s.token_details.cached_tokens,
+            cache_write_tokens: s.token_details.cache_write_tokens,
+            reasoning_tokens: s.token_details.reasoning_tokens,
+            cost_usd: s.cost_usd,
+            cost_source: s.cost_source,
+            priced_as: s.priced_as.as_deref(),
         }
     }
 }
@@ -504,7 +588,7 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-const CSV_HEADER: [&str; 17] = [
+const CSV_HEADER: [&str; 23] = [
     "id",
     "prompt_id",
     "created_at",
@@ -522,6 +606,12 @@ const CSV_HEADER: [&str; 17] = [
     "variables",
     "prompt_text",
     "response",
+    "cached_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "cost_source",
+    "priced_as",
 ];
 
 fn write_csv_header(out: &mut dyn Write) -> Result<()> {
@@ -533,7 +623,7 @@ fn write_csv_header(out: &mut dyn Write) -> Result<()> {
 fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
     let s = &run.summary;
     let int = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let fields: [std::borrow::Cow<'_, str>; 17] = [
+    let fields: [std::borrow::Cow<'_, str>; 23] = [
         s.id.as_str().into(),
         s.prompt_id
             .as_ref()
@@ -555,6 +645,12 @@ fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
         run.variables.to_string().into(),
         run.prompt_text.as_str().into(),
         run.response.as_str().into(),
+        int(s.token_details.cached_tokens).into(),
+        int(s.token_details.cache_write_tokens).into(),
+        int(s.token_details.reasoning_tokens).into(),
+        s.cost_usd.map(|c| c.to_string()).unwrap_or_default().into(),
+        s.cost_source.map(CostSource::as_str).unwrap_or("").into(),
+        s.priced_as.as_deref().unwrap_or("").into(),
     ];
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

@@ -55,6 +55,8 @@ pub fn new_run(
         variables: serde_json::json!({}),
         prompt_text: format!("prompt {minutes}"),
         response: response.into(),
+        token_details: Default::default(),
+        cost: None,
     }
 }
 
