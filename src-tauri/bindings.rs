@@ -47,6 +47,9 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         ProviderInfo,
         ProviderInput,
         ProviderTest,
+        crate::prices::PriceSettings,
+        crate::prices::UserPriceInput,
+        promptline_core::prices::BudgetStatus,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

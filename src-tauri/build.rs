@@ -11,7 +11,7 @@ fn main() {
     }
 }
 
-/// Every `#[tauri::command]` in src-tauri/commands.rs and settings.rs; keep in step with `generate_handler!`.
+/// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and prices.rs; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "list_prompts",
     "get_prompt",
@@ -39,4 +39,11 @@ const COMMANDS: &[&str] = &[
     "set_provider_key",
     "delete_provider_key",
     "test_provider",
+    "price_settings",
+    "set_user_price",
+    "remove_user_price",
+    "reprice_runs",
+    "set_monthly_budget",
+    "budget_status",
+    "update_price_table",
 ];
