@@ -22,6 +22,10 @@ import type { RunFinishedPayload } from "./generated/RunFinishedPayload";
 import type { RunsPage } from "./generated/RunsPage";
 import type { RunStats } from "./generated/RunStats";
 import type { StartRun } from "./generated/StartRun";
+import type { BudgetStatus } from "./generated/BudgetStatus";
+import type { PriceSettings } from "./generated/PriceSettings";
+import type { UserPrice } from "./generated/UserPrice";
+import type { UserPriceInput } from "./generated/UserPriceInput";
 
 export type {
   CommandError,
@@ -46,6 +50,8 @@ export type { ModelStats } from "./generated/ModelStats";
 export type { StatusCounts } from "./generated/StatusCounts";
 export type { RunStatus } from "./generated/RunStatus";
 export type { RunSummary } from "./generated/RunSummary";
+export type { BudgetStatus, PriceSettings, UserPrice, UserPriceInput };
+export type { CostSource } from "./generated/CostSource";
 
 /** An export file format. */
 export type ExportFormat = "csv" | "json" | "jsonl";
@@ -118,6 +124,17 @@ export const api = {
     call<number>("export_runs", { filter, format, path }),
   startRun: (request: StartRun) => call<string>("start_run", { request }),
   cancelRun: (id: string) => call<boolean>("cancel_run", { id }),
+  /** Settings > Prices: the price table, the user's prices, the budget. */
+  priceSettings: () => call<PriceSettings>("price_settings"),
+  setUserPrice: (input: UserPriceInput) => call<UserPrice>("set_user_price", { input }),
+  removeUserPrice: (provider: string, model: string) => call<boolean>("remove_user_price", { provider, model }),
+  /** Prices the runs `filter` matches again with the current prices; how many. */
+  repriceRuns: (filter: RunFilter) => call<number>("reprice_runs", { filter }),
+  setMonthlyBudget: (usd: number | null) => call<null>("set_monthly_budget", { usd }),
+  /** This month's spend against the budget; `null` when no budget is set. */
+  budgetStatus: (utcOffsetMinutes: number) => call<BudgetStatus | null>("budget_status", { utcOffsetMinutes }),
+  /** Downloads the newest price table, or (`bundled`) goes back to the one shipped with the app. */
+  updatePriceTable: (bundled: boolean) => call<PriceSettings>("update_price_table", { bundled }),
 
   /** Calls `handler` for every piece of every run under way. */
   onRunEvent: (handler: (payload: RunEventPayload) => void): Promise<UnlistenFn> =>
@@ -125,6 +142,10 @@ export const api = {
   /** Calls `handler` once per run when it has been recorded (or could not be). */
   onRunFinished: (handler: (payload: RunFinishedPayload) => void): Promise<UnlistenFn> =>
     listen<RunFinishedPayload>("run-finished", (event) => handler(event.payload)),
+
+  /** Calls `handler` when runs got costs in the background (after launch). */
+  onPricesChanged: (handler: (priced: number) => void): Promise<UnlistenFn> =>
+    listen<number>("prices-changed", (event) => handler(event.payload)),
 
   /** Puts text on the system clipboard. */
   copyText: async (text: string): Promise<void> => {

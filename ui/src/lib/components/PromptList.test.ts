@@ -7,6 +7,8 @@ function prompts(n: number): PromptSummary[] {
   const at = new Date(Date.UTC(2026, 10, 24, 12)).toISOString();
   return Array.from({ length: n }, (_, i) => ({
     run_count: i,
+    cost_usd: i * 0.001,
+    priced_runs: i,
     last_run_at: i % 2 ? at : null,
     last_status: i % 2 ? "success" : null,
     id: `p${i}`,
