@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -16,12 +17,23 @@ import { TEST_KEY, startServer } from "./server.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
 const SHOTS = path.resolve("docs/screenshots");
-const DRIVER_PORT = 4444;
 const TIMEOUT = 15_000;
 const NEWEST_ROW = '[data-testid=run-row][aria-rowindex="1"]';
 // The local server answers 9 prompt tokens and 8 completion tokens; at $100 and $1,000 per
 // million: 9 × 0.0001 + 8 × 0.001 = $0.0089.
 const EXPECTED_COST = "$0.0089";
+
+/** A port nothing listens on now (tauri-driver and WebKitWebDriver each take one). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 let driver;
 let tauriDriver;
@@ -81,10 +93,16 @@ describe("Promptline prices", { timeout: 180_000 }, () => {
       PROMPTLINE_E2E_KEY: TEST_KEY,
       NO_AT_BRIDGE: "1",
     };
-    tauriDriver = spawn("tauri-driver", ["--port", String(DRIVER_PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
-    await waitForPort(DRIVER_PORT, 20_000);
+    // Free ports rather than the usual 4444/4445: a driver left over from another run cannot
+    // capture this session.
+    const [port, nativePort] = [await freePort(), await freePort()];
+    tauriDriver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+      env,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    await waitForPort(port, 20_000);
     driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${DRIVER_PORT}/`)
+      .usingServer(`http://127.0.0.1:${port}/`)
       .withCapabilities({
         browserName: "wry",
         "wdio:enforceWebDriverClassic": true,
