@@ -1,6 +1,7 @@
 import { fireEvent, render } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import type { PromptSummary } from "../api";
+import { formatUsd } from "../format";
 import PromptList from "./PromptList.svelte";
 
 function prompts(n: number): PromptSummary[] {
@@ -47,6 +48,9 @@ describe("PromptList", () => {
     const rows = () => container.querySelectorAll("[data-testid=prompt-row]");
     expect(rows()).toHaveLength(60);
     expect(rows()[0].textContent).toContain("Prompt 0");
+    // Cost so far: none shown for a prompt with no priced run, honest digits for a small one.
+    expect(rows()[0].querySelector("[data-testid=prompt-cost]")).toBeNull();
+    expect(rows()[3].querySelector("[data-testid=prompt-cost]")?.textContent).toBe(formatUsd(0.003));
     const options = container.querySelectorAll("[role=option]");
     expect(options[59].getAttribute("aria-posinset")).toBe("60");
     expect(options[59].getAttribute("aria-setsize")).toBe("500");
