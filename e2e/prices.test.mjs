@@ -42,8 +42,14 @@ let home;
 
 const $ = (css) => driver.wait(until.elementLocated(By.css(css)), TIMEOUT, `waiting for ${css}`);
 
+/** Settings scrolls inside its pane: bring an element into view before touching it. */
+async function reveal(el) {
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' });", el);
+  return el;
+}
+
 async function click(css) {
-  const el = await $(css);
+  const el = await reveal(await $(css));
   await driver.wait(until.elementIsEnabled(el), TIMEOUT, `waiting for ${css} to be enabled`);
   await el.click();
   return el;
@@ -75,7 +81,7 @@ async function eventually(what, fn, ms = TIMEOUT) {
 }
 
 async function replaceText(css, value) {
-  const el = await $(css);
+  const el = await reveal(await $(css));
   await el.click();
   await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
   if (value) await el.sendKeys(value);
