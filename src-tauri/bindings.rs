@@ -56,6 +56,9 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         SourceCount,
         ExporterStatus,
         OtelInput,
+        crate::prices::PriceSettings,
+        crate::prices::UserPriceInput,
+        promptline_core::prices::BudgetStatus,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

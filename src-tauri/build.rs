@@ -13,6 +13,7 @@ fn main() {
 
 /// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and import.rs; keep in step with `generate_handler!`.
 /// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and integrations.rs; keep in step with `generate_handler!`.
+/// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and prices.rs; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "list_prompts",
     "get_prompt",
@@ -47,4 +48,11 @@ const COMMANDS: &[&str] = &[
     "otel_status",
     "otel_save",
     "otel_off",
+    "price_settings",
+    "set_user_price",
+    "remove_user_price",
+    "reprice_runs",
+    "set_monthly_budget",
+    "budget_status",
+    "update_price_table",
 ];

@@ -8,6 +8,7 @@ pub mod integrations;
 pub mod ipc;
 pub mod keys;
 pub mod models;
+pub mod prices;
 pub mod settings;
 pub mod state;
 #[cfg(target_os = "linux")]
@@ -82,6 +83,13 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             integrations::otel_status,
             integrations::otel_save,
             integrations::otel_off,
+            prices::price_settings,
+            prices::set_user_price,
+            prices::remove_user_price,
+            prices::reprice_runs,
+            prices::set_monthly_budget,
+            prices::budget_status,
+            prices::update_price_table,
         ])
 }
 
@@ -97,8 +105,10 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         store.ensure_sample_prompt().await?;
         Ok::<_, promptline_core::Error>(store)
     })?;
+    let background = store.clone();
     app_builder(tauri::Builder::default(), store)
-        .setup(|app| {
+        .setup(move |app| {
+            prices::price_in_background(app.handle().clone(), background);
             #[cfg(target_os = "linux")]
             webview::tune(app);
             #[cfg(not(target_os = "linux"))]

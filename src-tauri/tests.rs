@@ -336,6 +336,8 @@ fn llms_logs_db_is_offered_then_imported_with_progress_and_its_threads() {
         .expect_err("refused");
     assert_eq!(err["code"], "bad_import", "{err}");
     assert_eq!(h.ok("count_runs", json!({"filter": filter})), json!(added));
+}
+
 /// Settings > Integrations: the form's headers go to the keychain and never come back; a run is
 /// sent by the background export as soon as it is recorded; off stops it.
 #[test]
@@ -390,4 +392,54 @@ fn integrations_send_runs_in_the_background_and_never_show_header_values() {
 
     assert_eq!(h.ok("otel_off", json!({})), json!(0));
     assert_eq!(h.ok("otel_status", json!({}))["state"], "off");
+}
+
+#[test]
+fn prices_are_set_applied_and_the_budget_warns() {
+    let h = harness();
+    let settings = h.ok("price_settings", json!({}));
+    assert_eq!(settings["table"]["source"], "bundled");
+    assert_eq!(settings["user_prices"], json!([]));
+
+    // Echo runs are free: a run recorded through the app carries its cost.
+    h.ok(
+        "start_run",
+        json!({"request": {"prompt_id": null, "template": "one two three", "variables": {},
+               "model": "echo", "timeout_secs": 30, "params": null}}),
+    );
+    let finished = h.wait_finished();
+    assert_eq!(finished["run"]["cost_usd"], 0.0);
+    assert_eq!(finished["run"]["cost_source"], "free");
+
+    let price = h.ok(
+        "set_user_price",
+        json!({"input": {"provider": "", "model": "gpt-4o-mini", "input_per_mtok": 0.1,
+               "output_per_mtok": 0.4, "cached_per_mtok": null}}),
+    );
+    assert_eq!(price["model"], "gpt-4o-mini");
+    assert_eq!(
+        h.ok("price_settings", json!({}))["user_prices"][0]["input_per_mtok"],
+        0.1
+    );
+    assert_eq!(h.ok("reprice_runs", json!({"filter": all_runs()})), 1);
+    assert_eq!(
+        h.ok(
+            "remove_user_price",
+            json!({"provider": "", "model": "gpt-4o-mini"})
+        ),
+        true
+    );
+
+    assert_eq!(
+        h.ok("budget_status", json!({"utcOffsetMinutes": 0})),
+        Value::Null
+    );
+    h.ok("set_monthly_budget", json!({"usd": 5.0}));
+    let status = h.ok("budget_status", json!({"utcOffsetMinutes": 0}));
+    assert_eq!(status["budget_usd"], 5.0);
+    assert_eq!(status["exceeded"], false);
+    let bad = h
+        .call("set_monthly_budget", json!({"usd": -1.0}))
+        .unwrap_err();
+    assert_eq!(bad["code"], "invalid_input");
 }

@@ -48,8 +48,13 @@ enum Command {
     Import(commands::transfer::ImportArgs),
     /// Export runs as JSONL, JSON or CSV
     Export(commands::transfer::ExportArgs),
-    /// Runs per day by status and per model: runs, errors, latency (p50, p95) and tokens
+    /// Runs per day by status and per model: runs, errors, latency (p50, p95), tokens and cost
     Stats(commands::stats::StatsArgs),
+    /// What runs cost: your prices, the price table, the monthly budget
+    #[command(subcommand)]
+    Prices(commands::prices::PricesCommand),
+    /// Price past runs again (after a price or the price table changed)
+    Reprice(commands::prices::RepriceArgs),
     /// Add, list and remove providers: the APIs that `PROVIDER/MODEL` addresses point at
     #[command(subcommand)]
     Provider(commands::provider::ProviderCommand),
@@ -110,6 +115,19 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
+/// Whether a command shows or writes costs, so runs still unpriced are priced first.
+fn shows_costs(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Prompt(_)
+            | Command::History(_)
+            | Command::Show(_)
+            | Command::Export(_)
+            | Command::Stats(_)
+            | Command::Prices(_)
+    )
+}
+
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let db_path = match cli.db {
         Some(path) => path,
@@ -122,6 +140,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     // One connection: a command's queries run one after another, and each extra connection would
     // load the schema again.
     let store = Store::open_with_connections(&db_path, 1).await?;
+    if shows_costs(&cli.command) {
+        commands::prices::catch_up(&store).await?;
+    }
     let code = match cli.command {
         Command::Prompt(command) => commands::prompt::execute(&store, command).await?,
         Command::Run(args) => {
@@ -137,6 +158,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => commands::transfer::import(&store, args).await?,
         Command::Export(args) => commands::transfer::export(&store, args).await?,
         Command::Stats(args) => commands::stats::execute(&store, args).await?,
+        Command::Prices(command) => commands::prices::execute(&store, command).await?,
+        Command::Reprice(args) => commands::prices::reprice(&store, args).await?,
         Command::Provider(command) => commands::provider::execute(&store, command).await?,
         Command::Key(command) => commands::key::execute(&store, command).await?,
         Command::Models(args) => commands::models::execute(&store, args).await?,

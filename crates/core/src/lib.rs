@@ -6,6 +6,7 @@ pub mod error;
 pub mod importers;
 pub mod keys;
 pub mod otel;
+pub mod prices;
 pub mod providers;
 pub mod runner;
 pub mod store;

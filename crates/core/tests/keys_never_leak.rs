@@ -313,5 +313,8 @@ fn new_run(minute: i64) -> promptline_core::NewRun {
         variables: serde_json::json!({}),
         prompt_text: String::new(),
         response: "fine".into(),
+        origin: Default::default(),
+        token_details: Default::default(),
+        cost: None,
     }
 }

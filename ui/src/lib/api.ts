@@ -29,6 +29,10 @@ import type { RunsPage } from "./generated/RunsPage";
 import type { RunStats } from "./generated/RunStats";
 import type { RunSummary } from "./generated/RunSummary";
 import type { StartRun } from "./generated/StartRun";
+import type { BudgetStatus } from "./generated/BudgetStatus";
+import type { PriceSettings } from "./generated/PriceSettings";
+import type { UserPrice } from "./generated/UserPrice";
+import type { UserPriceInput } from "./generated/UserPriceInput";
 
 export type {
   CommandError,
@@ -60,6 +64,9 @@ export type { ModelStats } from "./generated/ModelStats";
 export type { StatusCounts } from "./generated/StatusCounts";
 export type { RunStatus } from "./generated/RunStatus";
 export type { ContextMessage } from "./generated/ContextMessage";
+export type { RunSummary } from "./generated/RunSummary";
+export type { BudgetStatus, PriceSettings, UserPrice, UserPriceInput };
+export type { CostSource } from "./generated/CostSource";
 
 /** An export file format. */
 export type ExportFormat = "csv" | "json" | "jsonl";
@@ -147,6 +154,17 @@ export const api = {
   otelStatus: () => call<ExporterStatus>("otel_status"),
   otelSave: (input: OtelInput) => call<ExporterStatus>("otel_save", { input }),
   otelOff: () => call<number>("otel_off"),
+  /** Settings > Prices: the price table, the user's prices, the budget. */
+  priceSettings: () => call<PriceSettings>("price_settings"),
+  setUserPrice: (input: UserPriceInput) => call<UserPrice>("set_user_price", { input }),
+  removeUserPrice: (provider: string, model: string) => call<boolean>("remove_user_price", { provider, model }),
+  /** Prices the runs `filter` matches again with the current prices; how many. */
+  repriceRuns: (filter: RunFilter) => call<number>("reprice_runs", { filter }),
+  setMonthlyBudget: (usd: number | null) => call<null>("set_monthly_budget", { usd }),
+  /** This month's spend against the budget; `null` when no budget is set. */
+  budgetStatus: (utcOffsetMinutes: number) => call<BudgetStatus | null>("budget_status", { utcOffsetMinutes }),
+  /** Downloads the newest price table, or (`bundled`) goes back to the one shipped with the app. */
+  updatePriceTable: (bundled: boolean) => call<PriceSettings>("update_price_table", { bundled }),
 
   /** Calls `handler` for every piece of every run under way. */
   onRunEvent: (handler: (payload: RunEventPayload) => void): Promise<UnlistenFn> =>
@@ -154,6 +172,10 @@ export const api = {
   /** Calls `handler` once per run when it has been recorded (or could not be). */
   onRunFinished: (handler: (payload: RunFinishedPayload) => void): Promise<UnlistenFn> =>
     listen<RunFinishedPayload>("run-finished", (event) => handler(event.payload)),
+
+  /** Calls `handler` when runs got costs in the background (after launch). */
+  onPricesChanged: (handler: (priced: number) => void): Promise<UnlistenFn> =>
+    listen<number>("prices-changed", (event) => handler(event.payload)),
 
   /** Puts text on the system clipboard. */
   copyText: async (text: string): Promise<void> => {

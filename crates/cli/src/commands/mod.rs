@@ -4,6 +4,7 @@ pub mod history;
 pub mod key;
 pub mod models;
 pub mod otel;
+pub mod prices;
 pub mod prompt;
 pub mod provider;
 pub mod run;

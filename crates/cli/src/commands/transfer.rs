@@ -131,6 +131,8 @@ pub async fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode>
     .await;
     bar.finish_and_clear();
     let FileImport { format, report } = result?;
+    // Runs the file carried no cost for are priced now, with this database's prices.
+    super::prices::catch_up(store).await?;
     print_summary(&path, format, &report, started.elapsed())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -679,6 +679,8 @@ impl Reader {
             variables: serde_json::json!({}),
             prompt_text,
             response,
+            token_details: Default::default(),
+            cost: None,
             origin: RunOrigin {
                 source: Some(SOURCE.to_owned()),
                 thread_id: thread_id.filter(|t| !t.is_empty()),
@@ -976,6 +978,8 @@ impl Reader {
             variables: serde_json::json!({}),
             prompt_text,
             response: response.unwrap_or_default(),
+            token_details: Default::default(),
+            cost: None,
             origin: RunOrigin {
                 source: Some(SOURCE.to_owned()),
                 thread_id: conversation_id.filter(|c| !c.is_empty()),

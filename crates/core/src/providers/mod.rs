@@ -49,6 +49,9 @@ pub struct Usage {
     pub output_tokens: Option<i64>,
     /// Total tokens; providers that do not send it get input + output when both are known.
     pub total_tokens: Option<i64>,
+    /// Cache reads and writes (parts of the input) and reasoning (part of the output).
+    #[serde(flatten)]
+    pub details: crate::domain::TokenDetails,
 }
 
 /// One thing a provider tells the runner while a run is under way.

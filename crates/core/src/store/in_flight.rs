@@ -125,6 +125,8 @@ impl Store {
         started.response.clear();
         started.stop_reason = None;
         started.error_message = None;
+        // Priced when it ends, with its token counts (see `prices`).
+        started.cost = None;
         let mut tx = WriteTx::begin(self.pool()).await?;
         let key = KeyAllocator::default()
             .allocate(&mut tx, to_micros(run.created_at))
@@ -210,7 +212,9 @@ impl Store {
         let updated = sqlx::query(
             "UPDATE runs SET status = ?, tokens_used = ?, input_tokens = ?, output_tokens = ?, \
              execution_time_ms = ?, ttft_ms = ?, stop_reason = ?, error_message = ?, params = ?, \
-             variables = ?, response_chars = ?, preview = ? WHERE seq = ? AND status = 'running'",
+             variables = ?, response_chars = ?, preview = ?, cached_tokens = ?, cache_write_tokens = ?, \
+             reasoning_tokens = ?, cost_usd = ?, cost_source = ?, priced_as = ? \
+             WHERE seq = ? AND status = 'running'",
         )
         .bind(ended.status.as_str())
         .bind(ended.tokens_used)
@@ -224,6 +228,12 @@ impl Store {
         .bind(json_object_text(&ended.variables)?)
         .bind(ended.response.chars().count() as i64)
         .bind(row.preview())
+        .bind(ended.token_details.cached_tokens)
+        .bind(ended.token_details.cache_write_tokens)
+        .bind(ended.token_details.reasoning_tokens)
+        .bind(ended.cost.as_ref().and_then(|c| c.usd))
+        .bind(ended.cost.as_ref().map(|c| c.source.as_str()))
+        .bind(ended.cost.as_ref().and_then(|c| c.priced_as.as_deref()))
         .bind(run.key)
         .execute(&mut *tx)
         .await?
@@ -335,6 +345,10 @@ pub(crate) fn as_recorded(key: i64, run: &NewRun, preview: String) -> Run {
             response_chars: run.response.chars().count() as i64,
             source: run.origin.source().to_owned(),
             thread_id: run.origin.thread_id.clone(),
+            token_details: run.token_details,
+            cost_usd: run.cost.as_ref().and_then(|c| c.usd),
+            cost_source: run.cost.as_ref().map(|c| c.source),
+            priced_as: run.cost.as_ref().and_then(|c| c.priced_as.clone()),
         },
         stop_reason: run.stop_reason.clone(),
         params: object(&run.params),

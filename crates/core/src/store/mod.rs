@@ -1,6 +1,7 @@
 //! The SQLite history store. One module per table; SQL and SQLite specifics stay in here, so that
 //! another backend (PostgreSQL for teams) can sit beside it.
 
+pub mod costs;
 pub mod deletions;
 pub mod desktop;
 mod filter;
@@ -13,6 +14,7 @@ pub mod search;
 pub mod stats;
 pub mod time_key;
 pub mod transfer;
+pub mod user_prices;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -5,7 +5,7 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::{
     from_micros, to_micros, Cursor, NewRun, Page, PromptId, Run, RunFilter, RunId, RunStatus,
-    RunSummary,
+    RunSummary, TokenDetails,
 };
 use crate::error::{Error, Result};
 use crate::store::filter::{self, Texts};
@@ -21,15 +21,18 @@ pub const PREVIEW_CHARS: usize = 160;
 
 const SUMMARY_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
-     r.source, r.thread_id";
+     r.source, r.thread_id, r.cached_tokens, r.cache_write_tokens, r.reasoning_tokens, r.cost_usd, \
+     r.cost_source, r.priced_as";
 
 /// [`SUMMARY_COLUMNS`] as named by a subquery that selected them.
 const PAGE_JSON_COLUMNS: &str = "id, prompt_id, created_at, model, provider, status, tokens_used, \
-     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars, source, thread_id";
+     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars, source, thread_id, \
+     cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, cost_source, priced_as";
 
 const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
-     r.source, r.thread_id, r.stop_reason, r.params, r.variables, t.prompt_text, \
+     r.source, r.thread_id, r.cached_tokens, r.cache_write_tokens, r.reasoning_tokens, r.cost_usd, r.cost_source, \
+     r.priced_as, r.stop_reason, r.params, r.variables, t.prompt_text, \
      CASE WHEN r.status = 'running' THEN coalesce((SELECT group_concat(x.text, '' ORDER BY x.piece) \
      FROM run_pieces x WHERE x.seq = r.seq), t.response) ELSE t.response END AS response, \
      r.resolved_model, t.system_prompt, t.context";
@@ -40,7 +43,8 @@ const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
 /// The columns a new run is written with, in the order [`insert_rows`] binds them.
 const INSERT_COLUMNS: &str = "INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, \
      tokens_used, input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, \
-     params, variables, response_chars, preview, source, thread_id, resolved_model) ";
+     params, variables, response_chars, preview, source, thread_id, resolved_model, cached_tokens, \
+     cache_write_tokens, reasoning_tokens, cost_usd, cost_source, priced_as) ";
 
 /// The summary columns of a run; also read as one element of a page's JSON array (a sequence
 /// in the order of [`SUMMARY_COLUMNS`]).
@@ -62,6 +66,12 @@ struct SummaryRow {
     response_chars: i64,
     source: String,
     thread_id: Option<String>,
+    cached_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
+    reasoning_tokens: Option<i64>,
+    cost_usd: Option<f64>,
+    cost_source: Option<String>,
+    priced_as: Option<String>,
 }
 
 impl SummaryRow {
@@ -83,6 +93,14 @@ impl SummaryRow {
             response_chars: self.response_chars,
             source: self.source,
             thread_id: self.thread_id,
+            token_details: TokenDetails {
+                cached_tokens: self.cached_tokens,
+                cache_write_tokens: self.cache_write_tokens,
+                reasoning_tokens: self.reasoning_tokens,
+            },
+            cost_usd: self.cost_usd,
+            cost_source: self.cost_source.as_deref().map(str::parse).transpose()?,
+            priced_as: self.priced_as,
         })
     }
 }
@@ -203,7 +221,13 @@ pub(crate) async fn insert_rows(
             .push_bind(&row.preview)
             .push_bind(run.origin.source())
             .push_bind(&run.origin.thread_id)
-            .push_bind(&run.origin.resolved_model);
+            .push_bind(&run.origin.resolved_model)
+            .push_bind(run.token_details.cached_tokens)
+            .push_bind(run.token_details.cache_write_tokens)
+            .push_bind(run.token_details.reasoning_tokens)
+            .push_bind(run.cost.as_ref().and_then(|c| c.usd))
+            .push_bind(run.cost.as_ref().map(|c| c.source.as_str()))
+            .push_bind(run.cost.as_ref().and_then(|c| c.priced_as.as_deref()));
     });
     query.push(" ON CONFLICT (id) DO NOTHING RETURNING seq");
     let mut inserted: Vec<i64> = query.build_query_scalar().fetch_all(&mut *conn).await?;

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::{
-    to_micros, ContextMessage, NewRun, PromptId, Run, RunFilter, RunId, RunOrigin, RunStatus,
+    to_micros, ContextMessage, CostSource, NewRun, PromptId, Run, RunCost, RunFilter, RunId, RunOrigin,
+    RunStatus, TokenDetails,
 };
 use crate::error::{Error, Result};
 use crate::store::time_key::{self, KeyAllocator};
@@ -119,6 +120,20 @@ struct ImportLine {
     system_prompt: Option<String>,
     #[serde(default)]
     context: Option<Vec<ContextMessage>>,
+    cached_tokens: Option<i64>,
+    #[serde(default)]
+    cache_write_tokens: Option<i64>,
+    #[serde(default)]
+    reasoning_tokens: Option<i64>,
+    /// The provider's own usage details, as datagen (and `llm`) keep them.
+    #[serde(default)]
+    token_details: Option<serde_json::Value>,
+    #[serde(default)]
+    cost_usd: Option<f64>,
+    #[serde(default)]
+    cost_source: Option<String>,
+    #[serde(default)]
+    priced_as: Option<String>,
 }
 
 /// The source of JSONL runs whose line does not name one.
@@ -145,6 +160,9 @@ impl ImportLine {
             ("output_tokens", self.output_tokens),
             ("execution_time_ms", self.execution_time_ms),
             ("ttft_ms", self.ttft_ms),
+            ("cached_tokens", self.cached_tokens),
+            ("cache_write_tokens", self.cache_write_tokens),
+            ("reasoning_tokens", self.reasoning_tokens),
         ] {
             if value.is_some_and(|v| v < 0) {
                 return Err(format!("`{name}` is negative"));
@@ -165,6 +183,32 @@ impl ImportLine {
         let provider = self
             .provider
             .unwrap_or_else(|| provider_for_model(&self.model).to_owned());
+        if self.cost_usd.is_some_and(|c| !(c.is_finite() && c >= 0.0)) {
+            return Err("`cost_usd` must be a number of US dollars, 0 or more".into());
+        }
+        let details = self
+            .token_details
+            .as_ref()
+            .map(token_details_of)
+            .unwrap_or_default();
+        let token_details = TokenDetails {
+            cached_tokens: self.cached_tokens.or(details.cached_tokens),
+            cache_write_tokens: self.cache_write_tokens.or(details.cache_write_tokens),
+            reasoning_tokens: self.reasoning_tokens.or(details.reasoning_tokens),
+        };
+        // A cost the file carries is kept with where it came from (an export read back is the
+        // same history); a file that does not say is `imported`. Runs without a cost are priced
+        // after the import, with this database's prices.
+        let cost = self.cost_usd.map(|usd| RunCost {
+            usd: Some(usd),
+            source: match self.cost_source.as_deref().map(str::parse) {
+                Some(Ok(source @ (CostSource::Table | CostSource::User | CostSource::Free))) => {
+                    source
+                }
+                _ => CostSource::Imported,
+            },
+            priced_as: self.priced_as,
+        });
         Ok(NewRun {
             id: RunId(self.id),
             prompt_id: self.prompt_id.filter(|p| !p.is_empty()).map(PromptId),
@@ -194,7 +238,32 @@ impl ImportLine {
                 system_prompt,
                 context: self.context.unwrap_or_default(),
             },
+            token_details,
+            cost,
         })
+    }
+}
+
+/// Cache and reasoning counts from a provider's usage details as `llm` and datagen keep them:
+/// OpenAI's `prompt_tokens_details.cached_tokens` and `*_tokens_details.reasoning_tokens`,
+/// Anthropic's `cache_read_input_tokens` and `cache_creation_input_tokens`, Gemini's
+/// `cachedContentTokenCount` and `thoughtsTokenCount`.
+fn token_details_of(details: &serde_json::Value) -> TokenDetails {
+    let count = |path: &str| {
+        details
+            .pointer(path)
+            .and_then(serde_json::Value::as_i64)
+            .filter(|n| *n >= 0)
+    };
+    TokenDetails {
+        cached_tokens: count("/prompt_tokens_details/cached_tokens")
+            .or_else(|| count("/input_tokens_details/cached_tokens"))
+            .or_else(|| count("/cache_read_input_tokens"))
+            .or_else(|| count("/cachedContentTokenCount")),
+        cache_write_tokens: count("/cache_creation_input_tokens"),
+        reasoning_tokens: count("/completion_tokens_details/reasoning_tokens")
+            .or_else(|| count("/output_tokens_details/reasoning_tokens"))
+            .or_else(|| count("/thoughtsTokenCount")),
     }
 }
 
@@ -564,6 +633,12 @@ struct ExportRecord<'a> {
     resolved_model: Option<&'a str>,
     system_prompt: Option<&'a str>,
     context: &'a [ContextMessage],
+    cached_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
+    reasoning_tokens: Option<i64>,
+    cost_usd: Option<f64>,
+    cost_source: Option<CostSource>,
+    priced_as: Option<&'a str>,
 }
 
 impl<'a> From<&'a Run> for ExportRecord<'a> {
@@ -592,6 +667,12 @@ impl<'a> From<&'a Run> for ExportRecord<'a> {
             resolved_model: run.resolved_model.as_deref(),
             system_prompt: run.system_prompt.as_deref(),
             context: &run.context,
+            cached_tokens: s.token_details.cached_tokens,
+            cache_write_tokens: s.token_details.cache_write_tokens,
+            reasoning_tokens: s.token_details.reasoning_tokens,
+            cost_usd: s.cost_usd,
+            cost_source: s.cost_source,
+            priced_as: s.priced_as.as_deref(),
         }
     }
 }
@@ -601,7 +682,7 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-const CSV_HEADER: [&str; 22] = [
+const CSV_HEADER: [&str; 28] = [
     "id",
     "prompt_id",
     "created_at",
@@ -624,6 +705,12 @@ const CSV_HEADER: [&str; 22] = [
     "resolved_model",
     "system_prompt",
     "context",
+    "cached_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "cost_source",
+    "priced_as",
 ];
 
 fn write_csv_header(out: &mut dyn Write) -> Result<()> {
@@ -635,7 +722,7 @@ fn write_csv_header(out: &mut dyn Write) -> Result<()> {
 fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
     let s = &run.summary;
     let int = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let fields: [std::borrow::Cow<'_, str>; 22] = [
+    let fields: [std::borrow::Cow<'_, str>; 28] = [
         s.id.as_str().into(),
         s.prompt_id
             .as_ref()
@@ -662,6 +749,12 @@ fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
         run.resolved_model.as_deref().unwrap_or("").into(),
         run.system_prompt.as_deref().unwrap_or("").into(),
         serde_json::to_string(&run.context)?.into(),
+        int(s.token_details.cached_tokens).into(),
+        int(s.token_details.cache_write_tokens).into(),
+        int(s.token_details.reasoning_tokens).into(),
+        s.cost_usd.map(|c| c.to_string()).unwrap_or_default().into(),
+        s.cost_source.map(CostSource::as_str).unwrap_or("").into(),
+        s.priced_as.as_deref().unwrap_or("").into(),
     ];
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

@@ -56,6 +56,8 @@ pub fn new_run(
         prompt_text: format!("prompt {minutes}"),
         response: response.into(),
         origin: Default::default(),
+        token_details: Default::default(),
+        cost: None,
     }
 }
 

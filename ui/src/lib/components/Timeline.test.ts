@@ -24,6 +24,12 @@ function runs(n: number): RunSummary[] {
     response_chars: 20,
     source: "promptline",
     thread_id: null,
+    cost_usd: null,
+    cost_source: null,
+    priced_as: null,
+    cached_tokens: null,
+    cache_write_tokens: null,
+    reasoning_tokens: null,
   }));
 }
 

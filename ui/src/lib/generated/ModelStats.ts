@@ -28,4 +28,12 @@ p50_ms: number | null,
 /**
  * 95th percentile execution time of its successful runs, in milliseconds.
  */
-p95_ms: number | null, };
+p95_ms: number | null, 
+/**
+ * What its priced runs cost, in US dollars.
+ */
+cost_usd: number, 
+/**
+ * How many of its runs have a cost.
+ */
+priced_runs: number, };

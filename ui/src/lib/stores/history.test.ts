@@ -21,6 +21,12 @@ function run(i: number): RunSummary {
     response_chars: 2,
     source: "promptline",
     thread_id: null,
+    cost_usd: null,
+    cost_source: null,
+    priced_as: null,
+    cached_tokens: null,
+    cache_write_tokens: null,
+    reasoning_tokens: null,
   };
 }
 
