@@ -64,7 +64,6 @@ export type { ModelStats } from "./generated/ModelStats";
 export type { StatusCounts } from "./generated/StatusCounts";
 export type { RunStatus } from "./generated/RunStatus";
 export type { ContextMessage } from "./generated/ContextMessage";
-export type { RunSummary } from "./generated/RunSummary";
 export type { BudgetStatus, PriceSettings, UserPrice, UserPriceInput };
 export type { CostSource } from "./generated/CostSource";
 
