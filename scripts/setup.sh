@@ -17,7 +17,8 @@ debian_packages() {
   local packages=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev
     librsvg2-dev libxdo-dev python3)
   if [ "$mode" = test ]; then
-    packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core sqlite3)
+    packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core sqlite3
+      dbus-daemon gnome-keyring)
   fi
   local missing=()
   for p in "${packages[@]}"; do

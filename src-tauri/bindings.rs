@@ -12,7 +12,7 @@ use ts_rs::TS;
 
 use crate::error::CommandError;
 use crate::ipc::{
-    ModelOption, PromptInput, ProviderInfo, ProviderInput, ProviderTest, RunEventPayload,
+    KeyMove, ModelOption, PromptInput, ProviderInfo, ProviderInput, ProviderTest, RunEventPayload,
     RunFinishedPayload, RunsPage, StartRun,
 };
 
@@ -47,6 +47,7 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         ProviderInfo,
         ProviderInput,
         ProviderTest,
+        KeyMove,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

@@ -39,4 +39,5 @@ const COMMANDS: &[&str] = &[
     "set_provider_key",
     "delete_provider_key",
     "test_provider",
+    "key_move_question",
 ];

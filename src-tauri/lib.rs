@@ -70,6 +70,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             settings::set_provider_key,
             settings::delete_provider_key,
             settings::test_provider,
+            settings::key_move_question,
         ])
 }
 

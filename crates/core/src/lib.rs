@@ -6,6 +6,7 @@ pub mod error;
 pub mod keys;
 pub mod providers;
 pub mod runner;
+pub mod secrets;
 pub mod store;
 pub mod template;
 

@@ -5,6 +5,7 @@ pub mod deletions;
 pub mod desktop;
 mod filter;
 pub mod in_flight;
+mod identity;
 pub mod prompts;
 pub mod providers;
 pub mod runs;
