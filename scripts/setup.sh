@@ -18,7 +18,7 @@ debian_packages() {
     librsvg2-dev libxdo-dev python3)
   if [ "$mode" = test ]; then
     packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core sqlite3
-      dbus-daemon gnome-keyring)
+      dbus-daemon gnome-keyring python3-venv)
   fi
   local missing=()
   for p in "${packages[@]}"; do
@@ -56,4 +56,14 @@ fi
 if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null 2>&1; then
   say "Installing tauri-driver"
   cargo install --locked tauri-driver
+fi
+
+# The MCP tests drive `promptline mcp` with the official MCP Python SDK, from a private venv
+# (gitignored). crates/cli/tests/mcp.rs fails, saying to run this, when it is missing.
+MCP_SDK_VERSION=2.3.0
+if [ "$mode" = test ] &&
+  [ "$(.venv/mcp/bin/python -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$MCP_SDK_VERSION" ]; then
+  say "Installing the MCP Python SDK $MCP_SDK_VERSION into .venv/mcp"
+  python3 -m venv .venv/mcp
+  .venv/mcp/bin/pip install --quiet --disable-pip-version-check "mcp==$MCP_SDK_VERSION"
 fi

@@ -10,6 +10,7 @@ macro_rules! outln {
 }
 
 mod commands;
+mod mcp;
 mod output;
 mod timearg;
 
@@ -60,6 +61,8 @@ enum Command {
     Models(commands::models::ModelsArgs),
     /// Print where the database is
     DbPath,
+    /// Serve the history and saved prompts to agents over the Model Context Protocol (stdio)
+    Mcp(commands::mcp::McpArgs),
 }
 
 /// Exit codes beyond 0 (success) and 1 (a run that ended in an error).
@@ -118,7 +121,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     // One connection: a command's queries run one after another, and each extra connection would
     // load the schema again.
-    let store = Store::open_with_connections(&db_path, 1).await?;
+    // (The MCP server is long-lived and answers requests concurrently: a pool.)
+    let connections = if matches!(cli.command, Command::Mcp(_)) {
+        4
+    } else {
+        1
+    };
+    let store = Store::open_with_connections(&db_path, connections).await?;
     let code = match cli.command {
         Command::Prompt(command) => commands::prompt::execute(&store, command).await?,
         Command::Run(args) => commands::run::execute(&store, args).await?,
@@ -131,6 +140,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Provider(command) => commands::provider::execute(&store, command).await?,
         Command::Key(command) => commands::key::execute(&store, command).await?,
         Command::Models(args) => commands::models::execute(&store, args).await?,
+        Command::Mcp(args) => commands::mcp::execute(&store, args).await?,
         Command::DbPath => ExitCode::SUCCESS,
     };
     store.close().await;

@@ -10,6 +10,7 @@ pub mod prompts;
 pub mod providers;
 pub mod runs;
 pub mod search;
+mod source;
 pub mod stats;
 pub mod time_key;
 pub mod transfer;

@@ -7,3 +7,7 @@ CREATE TABLE database_meta (
 ) WITHOUT ROWID;
 
 INSERT INTO database_meta (key, value) VALUES ('database_id', lower(hex(randomblob(16))));
+
+-- Where a run came from. Identical to the column the llm importer's migration (000007, on its own
+-- branch) adds; whichever lands second drops its copy of this statement.
+ALTER TABLE runs ADD COLUMN source TEXT NOT NULL DEFAULT 'promptline' CHECK (source <> '');
