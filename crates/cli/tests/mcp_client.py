@@ -169,10 +169,34 @@ async def with_runs(session):
     assert again["source"] == "mcp" and again["variables"] == {"language": "Go", "code": "package main"}
 
 
+async def modern(session):
+    """The 2026-07-28 lifecycle: no initialize handshake, a discover request instead."""
+    discovered = await session.discover()
+    assert "2026-07-28" in discovered.supported_versions, discovered.supported_versions
+    tools = {t.name for t in (await session.list_tools()).tools}
+    assert "search_history" in tools and "run_prompt" not in tools, tools
+    found = structured(await session.call_tool("search_history", {"statuses": ["error"], "limit": 3}))
+    assert found["total"] == len(cli_json("history", "--json", "-s", "error", "-n", "200")), found
+    contents = (await session.read_resource(f"promptline://prompt/{PROMPT_ID}")).contents
+    assert "{{language}}" in contents[0].text
+    got = await session.get_prompt(PROMPT_ID, {"language": "C", "code": "int x;"})
+    assert got.messages[0].content.text.startswith("Review this C code"), got
+    refused = tool_error(await session.call_tool("run_prompt", {"prompt_id": PROMPT_ID}))
+    assert "--allow-runs" in refused, refused
+
+
+async def discover_session(check):
+    params = StdioServerParameters(command=BIN, args=["--db", DB, "mcp"])
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await check(session)
+
+
 async def main():
     version = await session_with(False, read_only)
     await session_with(True, with_runs)
-    print(f"MCP CLIENT OK {version}")
+    await discover_session(modern)
+    print(f"MCP CLIENT OK {version} and 2026-07-28")
 
 
 asyncio.run(main())

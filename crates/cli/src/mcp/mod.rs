@@ -109,6 +109,8 @@ fn unknown_argument(tool: &str, arguments: &Value) -> Option<String> {
     None
 }
 
+/// A reply from its JSON wire form. Replies carry `resultType: complete`, which revision 2026-07-28
+/// requires; rmcp drops it for clients on older revisions.
 fn from_json<T: DeserializeOwned>(value: Value) -> Result<T, ErrorData> {
     serde_json::from_value(value)
         .map_err(|e| ErrorData::internal_error(format!("cannot build the reply: {e}"), None))
@@ -117,11 +119,13 @@ fn from_json<T: DeserializeOwned>(value: Value) -> Result<T, ErrorData> {
 fn tool_reply(outcome: Result<Value, tools::ToolError>) -> Result<CallToolResult, ErrorData> {
     from_json(match outcome {
         Ok(value) => json!({
+            "resultType": "complete",
             "content": [{"type": "text", "text": value.to_string()}],
             "structuredContent": value,
             "isError": false,
         }),
         Err(tools::ToolError(message)) => json!({
+            "resultType": "complete",
             "content": [{"type": "text", "text": message}],
             "isError": true,
         }),
@@ -179,7 +183,7 @@ impl ServerHandler for PromptlineServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        from_json(json!({"tools": tools::definitions(self.allow_runs)}))
+        from_json(json!({"resultType": "complete", "tools": tools::definitions(self.allow_runs)}))
     }
 
     async fn call_tool(
@@ -212,7 +216,7 @@ impl ServerHandler for PromptlineServer {
                 })
             })
             .collect();
-        from_json(json!({"resources": resources}))
+        from_json(json!({"resultType": "complete", "resources": resources}))
     }
 
     async fn list_resource_templates(
@@ -220,7 +224,7 @@ impl ServerHandler for PromptlineServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        from_json(json!({"resourceTemplates": [{
+        from_json(json!({"resultType": "complete", "resourceTemplates": [{
             "uriTemplate": format!("{PROMPT_URI}{{id}}"),
             "name": "Saved prompt",
             "description": "A saved prompt's template, by its id (see list_prompts).",
@@ -235,11 +239,12 @@ impl ServerHandler for PromptlineServer {
     ) -> Result<ReadResourceResponse, ErrorData> {
         let id = prompt_id_of_uri(&request.uri)?;
         let prompt = self.store.prompt(&id).await.map_err(store_error)?;
-        let result: ReadResourceResult = from_json(json!({"contents": [{
-            "uri": request.uri,
-            "mimeType": "text/plain",
-            "text": prompt.template,
-        }]}))?;
+        let result: ReadResourceResult =
+            from_json(json!({"resultType": "complete", "contents": [{
+                "uri": request.uri,
+                "mimeType": "text/plain",
+                "text": prompt.template,
+            }]}))?;
         Ok(result.into())
     }
 
@@ -268,7 +273,7 @@ impl ServerHandler for PromptlineServer {
                 })
             })
             .collect();
-        from_json(json!({"prompts": listed}))
+        from_json(json!({"resultType": "complete", "prompts": listed}))
     }
 
     async fn get_prompt(
@@ -296,6 +301,7 @@ impl ServerHandler for PromptlineServer {
         let text = template::render(&prompt.template, &values)
             .map_err(|e| ErrorData::invalid_params(format!("{e} (as a prompt argument)"), None))?;
         let result: GetPromptResult = from_json(json!({
+            "resultType": "complete",
             "description": prompt.name,
             "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
         }))?;
