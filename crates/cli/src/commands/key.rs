@@ -176,7 +176,10 @@ pub async fn execute(store: &Store, command: KeyCommand) -> anyhow::Result<ExitC
             }
             outln!(
                 "{:<9}  {:<14}  {:<36}  {:<34}  STATE",
-                "PURPOSE", "OWNER", "ORIGIN", "DATABASE"
+                "PURPOSE",
+                "OWNER",
+                "ORIGIN",
+                "DATABASE"
             );
             for item in &listed {
                 let b = &item.stored.binding;

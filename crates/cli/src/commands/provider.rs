@@ -177,7 +177,10 @@ pub async fn execute(store: &Store, command: ProviderCommand) -> anyhow::Result<
             }
             outln!(
                 "{:<14}  {:<9}  {:<44}  {:<32}  KEY (the variable wins over a stored key)",
-                "NAME", "KIND", "BASE URL", "KEY GOES TO"
+                "NAME",
+                "KIND",
+                "BASE URL",
+                "KEY GOES TO"
             );
             for item in &listed {
                 let base = if item.config.base_url.is_empty() {

@@ -4,8 +4,8 @@
 pub mod deletions;
 pub mod desktop;
 mod filter;
-pub mod in_flight;
 mod identity;
+pub mod in_flight;
 pub mod prompts;
 pub mod providers;
 pub mod runs;
