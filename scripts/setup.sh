@@ -17,7 +17,8 @@ debian_packages() {
   local packages=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev
     librsvg2-dev libxdo-dev python3)
   if [ "$mode" = test ]; then
-    packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core sqlite3 python3-venv)
+    packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core sqlite3
+      dbus-daemon gnome-keyring python3-venv)
   fi
   local missing=()
   for p in "${packages[@]}"; do
@@ -69,4 +70,13 @@ if [ "$mode" = test ]; then
     python3 -m venv .venv/llm
     .venv/llm/bin/pip install --quiet --disable-pip-version-check "llm==$LLM_VERSION" "llm-echo==$LLM_ECHO_VERSION"
   fi
+fi
+# The MCP tests drive `promptline mcp` with the official MCP Python SDK, from a private venv
+# (gitignored). crates/cli/tests/mcp.rs fails, saying to run this, when it is missing.
+MCP_SDK_VERSION=2.3.0
+if [ "$mode" = test ] &&
+  [ "$(.venv/mcp/bin/python -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$MCP_SDK_VERSION" ]; then
+  say "Installing the MCP Python SDK $MCP_SDK_VERSION into .venv/mcp"
+  python3 -m venv .venv/mcp
+  .venv/mcp/bin/pip install --quiet --disable-pip-version-check "mcp==$MCP_SDK_VERSION"
 fi

@@ -13,7 +13,7 @@ use ts_rs::TS;
 use crate::error::CommandError;
 use crate::import::{LlmOffer, SourceCount};
 use crate::ipc::{
-    ModelOption, OtelInput, PromptInput, ProviderInfo, ProviderInput, ProviderTest,
+    KeyMove, ModelOption, OtelInput, PromptInput, ProviderInfo, ProviderInput, ProviderTest,
     RunEventPayload, RunFinishedPayload, RunsPage, StartRun,
 };
 use promptline_core::importers::{FileImport, ImportProgress};
@@ -59,6 +59,7 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         crate::prices::PriceSettings,
         crate::prices::UserPriceInput,
         promptline_core::prices::BudgetStatus,
+        KeyMove,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

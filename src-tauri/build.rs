@@ -55,4 +55,5 @@ const COMMANDS: &[&str] = &[
     "set_monthly_budget",
     "budget_status",
     "update_price_table",
+    "key_move_question",
 ];

@@ -90,6 +90,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             prices::set_monthly_budget,
             prices::budget_status,
             prices::update_price_table,
+            settings::key_move_question,
         ])
 }
 

@@ -185,7 +185,8 @@ fn errors_cross_as_code_and_message() {
     assert_eq!(no_key["code"], "missing_key");
     assert_eq!(
         no_key["message"],
-        "No API key for keyless-test. Add one in Settings > Providers."
+        "No API key for keyless-test at http://127.0.0.1:9. Add one in Settings > Providers \
+         (or set PROMPTLINE_TEST_VARIABLE_THAT_IS_NEVER_SET, which takes precedence over a stored key)."
     );
 
     let missing_var = h
@@ -442,4 +443,77 @@ fn prices_are_set_applied_and_the_budget_warns() {
         .call("set_monthly_budget", json!({"usd": -1.0}))
         .unwrap_err();
     assert_eq!(bad["code"], "invalid_input");
+}
+
+#[test]
+fn a_base_url_on_another_origin_leaves_the_key_unless_a_move_is_confirmed() {
+    let h = harness();
+    let name = format!("bound{}", std::process::id());
+    let input =
+        |url: &str| json!({"name": name, "kind": "openai", "base_url": url, "key_env": null});
+    h.ok(
+        "add_provider",
+        json!({"input": input("http://127.0.0.1:9/v1")}),
+    );
+    h.ok(
+        "set_provider_key",
+        json!({"name": name, "key": "sk-app-test"}),
+    );
+    let find = |h: &Harness| -> Value {
+        let listed = h.ok("list_providers", json!({}));
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name.as_str())
+            .unwrap()
+            .clone()
+    };
+    let info = find(&h);
+    assert_eq!(info["key_source"], "keychain");
+    assert_eq!(info["key_origin"], "http://127.0.0.1:9");
+
+    // A path on the same origin keeps the key: nothing to ask.
+    let same = h.ok(
+        "key_move_question",
+        json!({"name": name, "baseUrl": "http://127.0.0.1:9/v2"}),
+    );
+    assert_eq!(same, Value::Null);
+    // Another port is another origin: the app asks, naming both.
+    let question = h.ok(
+        "key_move_question",
+        json!({"name": name, "baseUrl": "http://127.0.0.1:10/v1"}),
+    );
+    assert_eq!(
+        question,
+        json!({"from": "http://127.0.0.1:9", "to": "http://127.0.0.1:10"})
+    );
+
+    // Saved without the move: the key stays with the old origin.
+    h.ok(
+        "update_provider",
+        json!({"name": name, "input": input("http://127.0.0.1:10/v1")}),
+    );
+    let info = find(&h);
+    assert_eq!(info["key_source"], "none");
+    assert_eq!(info["key_stored"], false);
+    assert_eq!(info["keys_elsewhere"], json!(["http://127.0.0.1:9"]));
+
+    // Back, then to the new origin with the move confirmed: the key goes along.
+    h.ok(
+        "update_provider",
+        json!({"name": name, "input": input("http://127.0.0.1:9/v1")}),
+    );
+    h.ok(
+        "update_provider",
+        json!({"name": name, "input": input("http://127.0.0.1:10/v1"), "moveKey": true}),
+    );
+    let info = find(&h);
+    assert_eq!(info["key_source"], "keychain");
+    assert_eq!(info["key_origin"], "http://127.0.0.1:10");
+    assert_eq!(info["keys_elsewhere"], json!([]));
+
+    h.ok("remove_provider", json!({"name": name}));
+    let keys = promptline_core::secrets::Vault::list().unwrap();
+    assert!(keys.iter().all(|k| k.binding.owner != name), "{keys:?}");
 }

@@ -10,6 +10,7 @@ macro_rules! outln {
 }
 
 mod commands;
+mod mcp;
 mod output;
 mod timearg;
 
@@ -68,6 +69,8 @@ enum Command {
     /// Send runs to OpenTelemetry tools (Langfuse, Phoenix, Jaeger, ...): set, show, off
     #[command(subcommand)]
     Otel(commands::otel::OtelCommand),
+    /// Serve the history and saved prompts to agents over the Model Context Protocol (stdio)
+    Mcp(commands::mcp::McpArgs),
 }
 
 /// Exit codes beyond 0 (success) and 1 (a run that ended in an error).
@@ -139,7 +142,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     // One connection: a command's queries run one after another, and each extra connection would
     // load the schema again.
-    let store = Store::open_with_connections(&db_path, 1).await?;
+    // (The MCP server is long-lived and answers requests concurrently: a pool.)
+    let connections = if matches!(cli.command, Command::Mcp(_)) {
+        4
+    } else {
+        1
+    };
+    let store = Store::open_with_connections(&db_path, connections).await?;
     if shows_costs(&cli.command) {
         commands::prices::catch_up(&store).await?;
     }
@@ -163,6 +172,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Provider(command) => commands::provider::execute(&store, command).await?,
         Command::Key(command) => commands::key::execute(&store, command).await?,
         Command::Models(args) => commands::models::execute(&store, args).await?,
+        Command::Mcp(args) => commands::mcp::execute(&store, args).await?,
         Command::DbPath => ExitCode::SUCCESS,
         Command::Otel(command) => commands::otel::execute(&store, command).await?,
     };

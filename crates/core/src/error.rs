@@ -25,10 +25,12 @@ pub enum Error {
         name: String,
     },
     /// A provider needs an API key and none is stored or set; nothing was sent.
-    #[error("no API key for `{provider}`: add one in Settings > Providers, run `promptline key set {provider}`, or set {env}")]
+    #[error("no API key for `{provider}` at {origin}: set {env} (it takes precedence over a stored key), or store one for this origin with `promptline key set {provider}` or in Settings > Providers")]
     MissingKey {
         /// The provider's name.
         provider: String,
+        /// The origin (scheme, host, port) a key would be sent to.
+        origin: String,
         /// The environment variable that would also do.
         env: String,
     },

@@ -9,6 +9,7 @@ pub mod otel;
 pub mod prices;
 pub mod providers;
 pub mod runner;
+pub mod secrets;
 pub mod store;
 pub mod template;
 

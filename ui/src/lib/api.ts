@@ -18,6 +18,7 @@ import type { ModelOption } from "./generated/ModelOption";
 import type { Prompt } from "./generated/Prompt";
 import type { PromptInput } from "./generated/PromptInput";
 import type { PromptSummary } from "./generated/PromptSummary";
+import type { KeyMove } from "./generated/KeyMove";
 import type { ProviderInfo } from "./generated/ProviderInfo";
 import type { ProviderInput } from "./generated/ProviderInput";
 import type { ProviderTest } from "./generated/ProviderTest";
@@ -47,6 +48,7 @@ export type {
   Prompt,
   PromptInput,
   PromptSummary,
+  KeyMove,
   ProviderInfo,
   ProviderInput,
   ProviderTest,
@@ -129,7 +131,9 @@ export const api = {
   listProviderModels: () => call<ModelOption[]>("list_provider_models"),
   listProviders: () => call<ProviderInfo[]>("list_providers"),
   addProvider: (input: ProviderInput) => call<ProviderInfo>("add_provider", { input }),
-  updateProvider: (name: string, input: ProviderInput) => call<ProviderInfo>("update_provider", { name, input }),
+  updateProvider: (name: string, input: ProviderInput, moveKey = false) =>
+    call<ProviderInfo>("update_provider", { name, input, moveKey }),
+  keyMoveQuestion: (name: string, baseUrl: string) => call<KeyMove | null>("key_move_question", { name, baseUrl }),
   removeProvider: (name: string) => call<null>("remove_provider", { name }),
   setProviderKey: (name: string, key: string) => call<string>("set_provider_key", { name, key }),
   deleteProviderKey: (name: string) => call<boolean>("delete_provider_key", { name }),

@@ -2,6 +2,7 @@
 
 pub mod history;
 pub mod key;
+pub mod mcp;
 pub mod models;
 pub mod otel;
 pub mod prices;

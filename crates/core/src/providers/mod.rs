@@ -249,6 +249,8 @@ pub fn build(config: &ProviderConfig, keys: &dyn KeySource) -> Result<Arc<dyn Pr
         if let Some(var) = &config.key_env {
             return Err(Error::MissingKey {
                 provider: config.name.clone(),
+                origin: crate::secrets::Origin::parse(&config.base_url)
+                    .map_or_else(|_| config.base_url.clone(), |o| o.to_string()),
                 env: var.clone(),
             });
         }
