@@ -360,3 +360,34 @@ mod tests {
         assert!(ApiKey::new(" \n").is_none());
     }
 }
+
+/// Raw OS keychain entries by account name, for secrets that keep their own binding (the OTLP
+/// headers live under a per-database account, `otel/<uuid>`). Provider keys go through
+/// [`crate::secrets::Vault`], which binds each to its database and origin.
+#[derive(Debug, Clone, Copy)]
+pub struct Keychain;
+
+impl Keychain {
+    /// Stores `secret` under `account`, replacing what was there; says where it went.
+    pub fn set(account: &str, secret: &ApiKey) -> Result<KeyStorage, keyring::Error> {
+        crate::secrets::platform::set(account, secret.expose())
+    }
+
+    /// The secret under `account`, if there is one.
+    pub fn get(account: &str) -> Result<Option<ApiKey>, keyring::Error> {
+        match crate::secrets::platform::get(account) {
+            Ok((value, _)) => Ok(ApiKey::new(value)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes the secret under `account`; says whether there was one.
+    pub fn delete(account: &str) -> Result<bool, keyring::Error> {
+        match crate::secrets::platform::delete(account) {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

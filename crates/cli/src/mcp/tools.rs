@@ -165,6 +165,7 @@ impl FilterArgs {
             since: time("since", &self.since)?,
             until: time("until", &self.until)?,
             query: self.query.clone().filter(|q| !q.trim().is_empty()),
+            ..RunFilter::default()
         })
     }
 }

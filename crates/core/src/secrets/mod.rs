@@ -42,7 +42,7 @@
 //! Every call may wait on D-Bus or the OS keychain: call it from a blocking thread
 //! (`spawn_blocking`) in async code.
 
-mod platform;
+pub(crate) mod platform;
 
 use std::fmt;
 

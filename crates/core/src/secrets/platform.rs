@@ -1,7 +1,7 @@
 //! The OS stores behind [`super::Vault`]: one entry per name (service [`crate::store::APP_IDENTIFIER`], user the
 //! entry name). Values are opaque text here.
 
-pub(super) use imp::{delete, get, set};
+pub(crate) use imp::{delete, get, set};
 
 #[cfg(target_os = "linux")]
 mod imp {

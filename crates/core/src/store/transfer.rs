@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::{
-    to_micros, ContextMessage, CostSource, NewRun, PromptId, Run, RunCost, RunFilter, RunId, RunOrigin,
-    RunStatus, TokenDetails,
+    to_micros, ContextMessage, CostSource, NewRun, PromptId, Run, RunCost, RunFilter, RunId,
+    RunOrigin, RunStatus, TokenDetails,
 };
 use crate::error::{Error, Result};
 use crate::store::time_key::{self, KeyAllocator};
