@@ -24,7 +24,12 @@ use wire::{Reply, TestServer};
 /// Which store the child process must find: `keychain` (Secret Service) or `kernel_keyring`.
 const EXPECT_VAR: &str = "PROMPTLINE_TEST_EXPECT_STORAGE";
 
+/// One story at a time: both use the user's kernel keyring when no Secret Service answers, and
+/// two at once would remove each other's legacy entries.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn run_story_in_child(expect: &str, wrap: impl FnOnce(&Path, &str) -> Command) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let home = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut command = wrap(home.path(), exe.to_str().unwrap());
