@@ -153,13 +153,18 @@ class HistoryStore {
     try {
       const [page, count] = await Promise.all([api.runsPage(filter, start.cursor, PAGE_SIZE), api.countRuns(filter)]);
       if (generation !== this.#generation) return;
+      const refresh = !moved && key === this.loadedFilter;
       this.window = start;
       this.newer = newer;
       this.loadedFilter = key;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
       this.count = count;
-      this.marked = new Set();
+      // A refresh of the same runs (another process wrote, a run completed) keeps what was picked
+      // and is still there; another filter or window starts with nothing picked.
+      this.marked = refresh
+        ? new Set([...this.marked].filter((id) => page.items.some((r) => r.id === id)))
+        : new Set();
       if (this.expandedId && !page.items.some((r) => r.id === this.expandedId)) this.expandedId = null;
       // The selection follows its run when newer runs push it down.
       const kept = selectedId === null ? -1 : page.items.findIndex((r) => r.id === selectedId);
