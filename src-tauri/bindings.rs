@@ -18,10 +18,13 @@ use promptline_core::{
 use ts_rs::TS;
 
 use crate::error::CommandError;
+use crate::import::{LlmOffer, SourceCount};
 use crate::ipc::{
-    ModelOption, PromptInput, ProviderInfo, ProviderInput, ProviderTest, RunEventPayload,
-    RunFinishedPayload, RunsPage, StartRun,
+    KeyMove, ModelOption, OtelInput, PromptInput, ProviderInfo, ProviderInput, ProviderTest,
+    RunEventPayload, RunFinishedPayload, RunsPage, StartRun,
 };
+use promptline_core::importers::{FileImport, ImportProgress};
+use promptline_core::otel::ExporterStatus;
 
 fn generated_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/generated")
@@ -65,6 +68,16 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         RetentionOutcome,
         StorageReport,
         CompactOutcome,
+        FileImport,
+        ImportProgress,
+        LlmOffer,
+        SourceCount,
+        ExporterStatus,
+        OtelInput,
+        crate::prices::PriceSettings,
+        crate::prices::UserPriceInput,
+        promptline_core::prices::BudgetStatus,
+        KeyMove,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

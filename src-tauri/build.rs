@@ -11,7 +11,8 @@ fn main() {
     }
 }
 
-/// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and curate.rs; keep in step with `generate_handler!`.
+/// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs, curate.rs, import.rs,
+/// integrations.rs and prices.rs; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "list_prompts",
     "get_prompt",
@@ -53,4 +54,19 @@ const COMMANDS: &[&str] = &[
     "apply_retention",
     "storage_report",
     "compact",
+    "import_file",
+    "llm_import_offer",
+    "thread_runs",
+    "list_sources",
+    "otel_status",
+    "otel_save",
+    "otel_off",
+    "price_settings",
+    "set_user_price",
+    "remove_user_price",
+    "reprice_runs",
+    "set_monthly_budget",
+    "budget_status",
+    "update_price_table",
+    "key_move_question",
 ];

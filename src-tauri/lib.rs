@@ -4,9 +4,12 @@
 pub mod commands;
 pub mod curate;
 pub mod error;
+pub mod import;
+pub mod integrations;
 pub mod ipc;
 pub mod keys;
 pub mod models;
+pub mod prices;
 pub mod settings;
 pub mod state;
 #[cfg(target_os = "linux")]
@@ -14,6 +17,9 @@ pub mod webview;
 
 #[cfg(test)]
 mod bindings;
+#[cfg(test)]
+#[path = "../crates/core/tests/otlp/mod.rs"]
+mod otlp;
 #[cfg(test)]
 mod tests;
 
@@ -85,6 +91,21 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             curate::apply_retention,
             curate::storage_report,
             curate::compact,
+            import::import_file,
+            import::llm_import_offer,
+            import::thread_runs,
+            import::list_sources,
+            integrations::otel_status,
+            integrations::otel_save,
+            integrations::otel_off,
+            prices::price_settings,
+            prices::set_user_price,
+            prices::remove_user_price,
+            prices::reprice_runs,
+            prices::set_monthly_budget,
+            prices::budget_status,
+            prices::update_price_table,
+            settings::key_move_question,
         ])
 }
 
@@ -100,9 +121,11 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         store.ensure_sample_prompt().await?;
         Ok::<_, promptline_core::Error>(store)
     })?;
+    let background = store.clone();
     let tidy = store.clone();
     app_builder(tauri::Builder::default(), store)
         .setup(move |app| {
+            prices::price_in_background(app.handle().clone(), background);
             curate::spawn_retention(app.handle().clone(), tidy);
             #[cfg(target_os = "linux")]
             webview::tune(app);

@@ -4,9 +4,13 @@
 pub mod diff;
 pub mod domain;
 pub mod error;
+pub mod importers;
 pub mod keys;
+pub mod otel;
+pub mod prices;
 pub mod providers;
 pub mod runner;
+pub mod secrets;
 pub mod store;
 pub mod template;
 

@@ -6,7 +6,7 @@ use clap::Args;
 use promptline_core::{Cursor, RunId, Store};
 
 use super::FilterArgs;
-use crate::output::{self, clip, count, duration_ms, local_time};
+use crate::output::{self, clip, count, duration_ms, local_time, usd};
 
 /// Arguments of `promptline history`.
 #[derive(Debug, Args)]
@@ -81,22 +81,24 @@ pub async fn list(store: &Store, args: HistoryArgs) -> anyhow::Result<ExitCode> 
     }
     let color = output::color_stdout();
     outln!(
-        "{:<19}  {:<9}  {:<24}  {:>9}  {:>7}  {:<36}  RESPONSE",
+        "{:<19}  {:<9}  {:<24}  {:>9}  {:>7}  {:>10}  {:<36}  RESPONSE",
         "TIME",
         "STATUS",
         "MODEL",
         "DURATION",
         "TOKENS",
+        "COST",
         "ID"
     );
     for run in &page.items {
         outln!(
-            "{:<19}  {}  {:<24}  {:>9}  {:>7}  {:<36}  {}",
+            "{:<19}  {}  {:<24}  {:>9}  {:>7}  {:>10}  {:<36}  {}",
             local_time(run.created_at),
             output::status_cell(run.status, color),
             clip(&run.provider_model(), 24),
             duration_ms(run.execution_time_ms),
             count(run.tokens_used),
+            usd(run.cost_usd),
             run.id,
             clip(&run.preview, 60),
         );
@@ -133,7 +135,21 @@ pub async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
         "status:     {}",
         output::status_cell(s.status, color).trim_end()
     );
-    outln!("model:      {}", s.provider_model());
+    match &run.resolved_model {
+        Some(resolved) if resolved != &s.model => {
+            outln!("model:      {} (served as {resolved})", s.provider_model())
+        }
+        _ => outln!("model:      {}", s.provider_model()),
+    }
+    outln!("source:     {}", s.source);
+    if let Some(thread) = &s.thread_id {
+        let runs = store.thread_runs(thread).await?;
+        let place = runs.iter().position(|r| r.id == s.id).map_or(0, |i| i + 1);
+        outln!(
+            "thread:     {thread} (run {place} of {})",
+            count(Some(runs.len() as i64))
+        );
+    }
     outln!(
         "duration:   {} (first token after {})",
         duration_ms(s.execution_time_ms),
@@ -145,6 +161,19 @@ pub async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
         count(s.input_tokens),
         count(s.output_tokens)
     );
+    let details = &s.token_details;
+    let parts: Vec<String> = [
+        (details.cached_tokens, "cached"),
+        (details.cache_write_tokens, "written to the cache"),
+        (details.reasoning_tokens, "reasoning"),
+    ]
+    .into_iter()
+    .filter_map(|(n, what)| n.map(|n| format!("{} {what}", count(Some(n)))))
+    .collect();
+    if !parts.is_empty() {
+        outln!("            of which {}", parts.join(", "));
+    }
+    outln!("cost:       {}", cost_line(s));
     if let Some(reason) = &run.stop_reason {
         outln!("stopped:    {reason}");
     }
@@ -157,6 +186,12 @@ pub async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
     if run.variables.as_object().is_some_and(|v| !v.is_empty()) {
         outln!("variables:  {}", run.variables);
     }
+    if let Some(system) = &run.system_prompt {
+        outln!("\n── system prompt ──\n{system}");
+    }
+    for message in &run.context {
+        outln!("\n── earlier: {} ──\n{}", message.role, message.text);
+    }
     outln!("\n── prompt ──\n{}", run.prompt_text);
     outln!(
         "\n── response ({} characters) ──\n{}",
@@ -164,6 +199,32 @@ pub async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
         run.response
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The cost and where it came from, e.g. `$0.00042 (genai-prices: openai/gpt-4o-mini)`.
+fn cost_line(run: &promptline_core::RunSummary) -> String {
+    use promptline_core::CostSource;
+    let basis = run.priced_as.as_deref().unwrap_or("");
+    let why = match run.cost_source {
+        None => "not priced yet".to_owned(),
+        Some(CostSource::Table) => format!("genai-prices: {basis}"),
+        Some(CostSource::User) => format!("your price for {basis}"),
+        Some(CostSource::Free) => "the echo provider is free".to_owned(),
+        Some(CostSource::Imported) if basis.is_empty() => "as imported".to_owned(),
+        Some(CostSource::Imported) => format!("as imported: {basis}"),
+        Some(CostSource::Unknown) => format!(
+            "no price known for {}: promptline prices set {} --input USD --output USD --provider {}",
+            run.provider_model(),
+            run.model,
+            run.provider
+        ),
+        Some(CostSource::Local) => format!(
+            "a self-hosted model: promptline prices set {} --input 0 --output 0 counts it",
+            run.model
+        ),
+        Some(CostSource::NoTokens) => "the provider reported no token counts".to_owned(),
+    };
+    format!("{} ({why})", usd(run.cost_usd))
 }
 
 /// Deletes runs by id, or every run a filter matches (after saying how many and asking).

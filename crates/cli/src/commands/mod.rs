@@ -4,7 +4,10 @@ pub mod annotate;
 pub mod diff;
 pub mod history;
 pub mod key;
+pub mod mcp;
 pub mod models;
+pub mod otel;
+pub mod prices;
 pub mod prompt;
 pub mod provider;
 pub mod run;
@@ -47,6 +50,10 @@ pub struct FilterArgs {
     /// Only runs with this tag (repeat for any of several)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
+    /// Only runs from this source: promptline, llm (imported from llm's logs.db), jsonl (repeat
+    /// or comma-separate)
+    #[arg(long = "source", value_name = "SOURCE", value_delimiter = ',')]
+    pub sources: Vec<String>,
 }
 
 impl FilterArgs {
@@ -82,6 +89,7 @@ impl FilterArgs {
                 .map(|r| r.parse::<RatingFilter>())
                 .collect::<Result<Vec<_>, _>>()?,
             tags: self.tags.clone(),
+            sources: self.sources.clone(),
         })
     }
 }

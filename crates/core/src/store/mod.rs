@@ -2,23 +2,29 @@
 //! another backend (PostgreSQL for teams) can sit beside it.
 
 pub mod annotations;
+pub mod costs;
 pub mod deletions;
 pub mod desktop;
 mod filter;
+mod identity;
 pub mod in_flight;
+pub mod otel;
 pub mod prompts;
 pub mod providers;
 pub mod retention;
 pub mod runs;
 pub mod search;
+mod source;
 pub mod stats;
 pub mod storage;
 pub mod tags;
 pub mod time_key;
 pub mod transfer;
+pub mod user_prices;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +46,9 @@ pub const APP_IDENTIFIER: &str = "dev.promptline.desktop";
 /// anyway (a re-read costs a microsecond); a larger cache only keeps, in every pooled connection
 /// of a long-running app, what a count or an export streamed through. (Imports set their own.)
 pub(crate) const CACHE_SIZE: &str = "-2048";
+
+/// How long a write waits for another connection's write transaction before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE_NAME: &str = "promptline.db";
@@ -141,6 +150,8 @@ pub struct Store {
     pool: SqlitePool,
     /// This process's claim on the runs it has in flight (see [`in_flight`]).
     live: Arc<in_flight::Liveness>,
+    /// Whether runs recorded through this handle (and its clones) go into the export outbox.
+    live_export: Arc<AtomicBool>,
 }
 
 impl Store {
@@ -170,7 +181,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
+            // Long enough to outwait an import, which holds the write lock for its one
+            // transaction (about 20 s for a 100,000-run file): a run finishing meanwhile waits to
+            // be recorded instead of failing.
+            .busy_timeout(BUSY_TIMEOUT)
             // Takes effect in a new file only (an existing one switches when compacted): deletes
             // can then hand pages back to the file system without rewriting the file.
             .auto_vacuum(SqliteAutoVacuum::Incremental)
@@ -234,6 +248,7 @@ impl Store {
         Ok(Self {
             pool,
             live: Arc::new(in_flight::Liveness::for_database(path)),
+            live_export: Arc::default(),
         })
     }
 

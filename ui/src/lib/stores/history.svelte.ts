@@ -36,6 +36,8 @@ export interface FilterState {
   rating: RatingFilter | "";
   /** A tag to keep ("" for any). */
   tag: string;
+  /** Only runs from this source (`llm`, `promptline`, `jsonl`); "" for all. */
+  source: string;
 }
 
 /** Where the window of runs in view starts: the cursor its first page is asked with (`null` for
@@ -48,7 +50,7 @@ export interface WindowStart {
 const NEWEST: WindowStart = { cursor: null, skipped: 0 };
 
 function blankFilter(): FilterState {
-  return { statuses: [], model: "", from: "", to: "", query: "", rating: "", tag: "" };
+  return { statuses: [], model: "", from: "", to: "", query: "", rating: "", tag: "", source: "" };
 }
 
 class HistoryStore {
@@ -88,7 +90,8 @@ class HistoryStore {
       this.filter.to !== "" ||
       this.filter.query.trim() !== "" ||
       this.filter.rating !== "" ||
-      this.filter.tag !== "",
+      this.filter.tag !== "" ||
+      this.filter.source !== "",
   );
 
   /** The filter as the store understands it. */
@@ -104,6 +107,7 @@ class HistoryStore {
       query: f.query.trim() || null,
       ratings: f.rating ? [f.rating] : [],
       tags: f.tag ? [f.tag] : [],
+      sources: f.source ? [f.source] : [],
     };
   }
 
@@ -167,13 +171,18 @@ class HistoryStore {
     try {
       const [page, count] = await Promise.all([api.runsPage(filter, start.cursor, PAGE_SIZE), api.countRuns(filter)]);
       if (generation !== this.#generation) return;
+      const refresh = !moved && key === this.loadedFilter;
       this.window = start;
       this.newer = newer;
       this.loadedFilter = key;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
       this.count = count;
-      this.marked = new Set();
+      // A refresh of the same runs (another process wrote, a run completed) keeps what was picked
+      // and is still there; another filter or window starts with nothing picked.
+      this.marked = refresh
+        ? new Set([...this.marked].filter((id) => page.items.some((r) => r.id === id)))
+        : new Set();
       if (this.expandedId && !page.items.some((r) => r.id === this.expandedId)) this.expandedId = null;
       // The selection follows its run when newer runs push it down.
       const kept = selectedId === null ? -1 : page.items.findIndex((r) => r.id === selectedId);

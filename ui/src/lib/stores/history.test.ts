@@ -19,6 +19,14 @@ function run(i: number): RunSummary {
     error_message: null,
     preview: "hi",
     response_chars: 2, rating: null, tags: [], note: null,
+    source: "promptline",
+    thread_id: null,
+    cost_usd: null,
+    cost_source: null,
+    priced_as: null,
+    cached_tokens: null,
+    cache_write_tokens: null,
+    reasoning_tokens: null,
   };
 }
 
@@ -56,6 +64,7 @@ describe("history store", () => {
       query: "rust",
       ratings: [],
       tags: [],
+      sources: [],
     });
     expect(history.count).toBe(PAGE_SIZE + 1);
     expect(history.items).toHaveLength(PAGE_SIZE);
@@ -110,7 +119,7 @@ describe("history store", () => {
       cursors.push(cursor);
       return { items: Array.from({ length: PAGE_SIZE }, (_, i) => run(at + i)), next_cursor: `k${at + PAGE_SIZE}` };
     });
-    history.filter = { statuses: [], model: "", from: "", to: "", query: "", rating: "", tag: "" };
+    history.filter = { statuses: [], model: "", from: "", to: "", query: "", rating: "", tag: "", source: "" };
     await history.open(null);
     await history.reload();
     expect(history.window).toEqual({ cursor: null, skipped: 0 });
