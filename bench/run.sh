@@ -7,6 +7,7 @@
 #   bash bench/run.sh --scale          # Promptline (and sqlite3) at 10k, 100k and 1M runs
 #   BENCH_SCALE_SIZES=1000000 bash bench/run.sh --scale   # measure 1M again, report all sizes
 #   bash bench/run.sh --quick          # fewer repetitions, report in bench/data/RESULTS-quick.md
+#   bash bench/run.sh --llm-import     # only moving in from llm: its logs.db vs the JSONL of the same runs
 #
 # Data is generated with datagen/ and cached in bench/data/ (gitignored), as are the work
 # databases and hyperfine's JSON. Needs: python3, cargo; installs llm 0.36 into bench/.venv and
@@ -26,6 +27,7 @@ COMMAND_LINE="bash bench/run.sh${*:+ $*}"
 N=100000
 SCALE=0
 QUICK=0
+LLM_IMPORT_ONLY=0
 SCALE_SIZES=(10000 100000 1000000)
 
 # Repetitions (hyperfine --runs / --warmup) per kind of operation.
@@ -38,7 +40,8 @@ FLAT_ROUNDS=100
 
 # The columns Promptline's list queries read (crates/core/src/store/runs.rs, SUMMARY_COLUMNS).
 SUMMARY_COLUMNS="r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
-r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars"
+r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
+r.source, r.thread_id"
 NEWEST_FIRST="ORDER BY r.seq DESC"
 PAGE_SIZE=50
 DEEP_PAGE=1000
@@ -58,6 +61,7 @@ parse_args() {
             --n=*) N=${1#--n=} ;;
             --scale) SCALE=1 ;;
             --quick) QUICK=1 ;;
+            --llm-import) LLM_IMPORT_ONLY=1 ;;
             -h | --help) usage 0 ;;
             *) printf 'unknown argument: %s\n' "$1" >&2; usage 2 ;;
         esac
@@ -138,6 +142,7 @@ generate() {
 }
 
 jsonl_for() { echo "$DATA/runs-$1.jsonl"; }
+success_jsonl_for() { echo "$DATA/runs-success-$1.jsonl"; }
 logs_db_for() { echo "$DATA/logs-$1.db"; }
 
 # --- measuring ---------------------------------------------------------------------------------------
@@ -274,6 +279,34 @@ bench_import() {
         hf import.sql "$SQL_IMPORT_RUNS" 0 pipe sqlite3 -bail "$limit" ".read $driver"
         rm -f "$limit" "$limit-wal" "$limit-shm"
     fi
+}
+
+# Moving in from llm (issue 13): its logs.db imported side by side with the JSONL of exactly the
+# runs it holds (gen_runs.py --success-only), each into a fresh database, with peak memory.
+bench_llm_import() {
+    local n=$1 logs success scratch=$WORK/import-llm.db
+    logs=$(logs_db_for "$n")
+    success=$(success_jsonl_for "$n")
+    if [[ ! -s $success ]]; then
+        log "generating $(basename "$success") with gen_runs.py -n $n --success-only (cached afterwards)"
+        python3 "$DATAGEN/gen_runs.py" -n "$n" --seed "$SEED" --success-only -o "$success.partial" >&2
+        mv "$success.partial" "$success"
+    fi
+    warm_file "$logs" "$success"
+    local runs=$IMPORT_RUNS
+    ((n > 200000)) && runs=1
+    log "moving in from llm: import the $n-run logs.db and the JSONL of the same runs ($runs runs each)"
+    HF_EXTRA=(--prepare "rm -f $scratch $scratch-wal $scratch-shm")
+    hf_rss import_llm.pl "$runs" 0 pipe "$PL" --db "$scratch" import "$logs"
+    local expected
+    expected=$(sqlite3 "$logs" 'SELECT count(*) FROM turns')
+    [[ $(sqlite3 "$scratch" 'SELECT count(*) FROM runs') == "$expected" ]] ||
+        die "the logs.db import did not hold its $expected turns"
+    echo "llm_turns=$expected" >>"$RESULTS/meta.env"
+    echo "logs_db_bytes=$(stat -c %s "$logs")" >>"$RESULTS/meta.env"
+    HF_EXTRA=(--prepare "rm -f $scratch $scratch-wal $scratch-shm")
+    hf_rss import_llm_jsonl.pl "$runs" 0 pipe "$PL" --db "$scratch" import "$success"
+    rm -f "$scratch" "$scratch-wal" "$scratch-shm"
 }
 
 bench_queries() {
@@ -511,6 +544,7 @@ bench_size() {
     write_meta "$n" "$with_llm"
     local started=$SECONDS
     bench_import "$n"
+    if ((with_llm)); then bench_llm_import "$n"; fi
     bench_queries "$n" "$with_llm"
     bench_pages "$n"
     bench_exports "$n" "$with_llm"
@@ -539,7 +573,24 @@ main() {
     # A quick run checks the harness; its figures go to bench/data, never into RESULTS.md.
     local report=$BENCH/RESULTS.md
     ((QUICK)) && report=$DATA/RESULTS-quick.md
-    if ((SCALE)); then
+    if ((LLM_IMPORT_ONLY)); then
+        WORK=$DATA/work-$N-llm-import
+        RESULTS=$DATA/results-$N-llm-import
+        rm -rf "$RESULTS" "$WORK"
+        mkdir -p "$RESULTS" "$WORK"
+        : >"$RESULTS/load.tsv"
+        generate gen_llm_logs.py "$N" "$(logs_db_for "$N")"
+        generate gen_runs.py "$N" "$(jsonl_for "$N")"
+        write_meta "$N" 0
+        local started=$SECONDS
+        bench_llm_import "$N"
+        {
+            echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)"
+            echo "seconds=$((SECONDS - started))"
+            echo "waited_for_quiet=$WAITED"
+        } >>"$RESULTS/meta.env"
+        python3 "$BENCH/report.py" llm-import "$report" "$RESULTS"
+    elif ((SCALE)); then
         # BENCH_SCALE_SIZES="1000000" measures only those sizes again; the report takes every size
         # that has results.
         local n dirs=()

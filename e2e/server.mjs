@@ -14,7 +14,7 @@ export function startServer() {
     let body = "";
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
-      requests.push({ method: req.method, url: req.url, body });
+      requests.push({ method: req.method, url: req.url, body, authorization: req.headers.authorization });
       const fail = (status, message) => {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: { message, type: "invalid_request_error", code: null } }));

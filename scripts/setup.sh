@@ -18,7 +18,8 @@ debian_packages() {
   local packages=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev
     librsvg2-dev libxdo-dev python3)
   if [ "$mode" = test ]; then
-    packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core sqlite3)
+    packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core sqlite3
+      dbus-daemon gnome-keyring python3-venv)
     # The team-sync tests and bench/team.sh start throw-away clusters (initdb, pg_ctl).
     packages+=(postgresql)
   fi
@@ -58,4 +59,27 @@ fi
 if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null 2>&1; then
   say "Installing tauri-driver"
   cargo install --locked tauri-driver
+fi
+
+# The real llm CLI, which the import tests compare with (issue 13): llm 0.36 and its offline echo
+# model in a private venv (gitignored). The tests fail, saying to run this, when it is missing.
+LLM_VERSION=0.36
+LLM_ECHO_VERSION=0.5
+if [ "$mode" = test ]; then
+  if [ "$(.venv/llm/bin/llm --version 2>/dev/null)" != "llm, version $LLM_VERSION" ] ||
+    ! .venv/llm/bin/pip show -q llm-echo 2>/dev/null; then
+    need_cmd python3 "install Python 3"
+    say "Installing llm $LLM_VERSION and llm-echo $LLM_ECHO_VERSION into .venv/llm"
+    python3 -m venv .venv/llm
+    .venv/llm/bin/pip install --quiet --disable-pip-version-check "llm==$LLM_VERSION" "llm-echo==$LLM_ECHO_VERSION"
+  fi
+fi
+# The MCP tests drive `promptline mcp` with the official MCP Python SDK, from a private venv
+# (gitignored). crates/cli/tests/mcp.rs fails, saying to run this, when it is missing.
+MCP_SDK_VERSION=2.3.0
+if [ "$mode" = test ] &&
+  [ "$(.venv/mcp/bin/python -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$MCP_SDK_VERSION" ]; then
+  say "Installing the MCP Python SDK $MCP_SDK_VERSION into .venv/mcp"
+  python3 -m venv .venv/mcp
+  .venv/mcp/bin/pip install --quiet --disable-pip-version-check "mcp==$MCP_SDK_VERSION"
 fi

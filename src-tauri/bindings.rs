@@ -5,16 +5,26 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use promptline_core::diff::FieldDiff;
+use promptline_core::store::retention::{
+    NewRetentionRule, RetentionOutcome, RetentionPlan, RetentionRule,
+};
+use promptline_core::store::storage::{CompactOutcome, StorageReport};
+use promptline_core::store::tags::TagCount;
 use promptline_core::{
-    Deletion, Prompt, PromptSummary, Run, RunFilter, RunStats, RunStatus, RunSummary,
+    Annotation, Deletion, Prompt, PromptSummary, Rating, RatingFilter, Run, RunFilter, RunStats,
+    RunStatus, RunSummary,
 };
 use ts_rs::TS;
 
 use crate::error::CommandError;
+use crate::import::{LlmOffer, SourceCount};
 use crate::ipc::{
-    ModelOption, PromptInput, ProviderInfo, ProviderInput, ProviderTest, RunEventPayload,
-    RunFinishedPayload, RunsPage, StartRun,
+    KeyMove, ModelOption, OtelInput, PromptInput, ProviderInfo, ProviderInput, ProviderTest,
+    RunEventPayload, RunFinishedPayload, RunsPage, StartRun,
 };
+use promptline_core::importers::{FileImport, ImportProgress};
+use promptline_core::otel::ExporterStatus;
 
 fn generated_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/generated")
@@ -49,6 +59,27 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         ProviderTest,
         crate::team::TeamStatus,
         promptline_core::Whose,
+        Annotation,
+        Rating,
+        RatingFilter,
+        TagCount,
+        FieldDiff,
+        NewRetentionRule,
+        RetentionRule,
+        RetentionPlan,
+        RetentionOutcome,
+        StorageReport,
+        CompactOutcome,
+        FileImport,
+        ImportProgress,
+        LlmOffer,
+        SourceCount,
+        ExporterStatus,
+        OtelInput,
+        crate::prices::PriceSettings,
+        crate::prices::UserPriceInput,
+        promptline_core::prices::BudgetStatus,
+        KeyMove,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

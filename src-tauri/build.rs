@@ -11,7 +11,8 @@ fn main() {
     }
 }
 
-/// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs and team.rs; keep in step with `generate_handler!`.
+/// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs, curate.rs, import.rs,
+/// integrations.rs, prices.rs and team.rs; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "list_prompts",
     "get_prompt",
@@ -44,4 +45,33 @@ const COMMANDS: &[&str] = &[
     "team_disconnect",
     "team_sync",
     "share_prompt",
+    "set_rating",
+    "set_note",
+    "add_tags",
+    "remove_tags",
+    "tags_in_use",
+    "compare_fields",
+    "previous_run",
+    "retention_rules",
+    "set_retention_rule",
+    "remove_retention_rule",
+    "plan_retention",
+    "apply_retention",
+    "storage_report",
+    "compact",
+    "import_file",
+    "llm_import_offer",
+    "thread_runs",
+    "list_sources",
+    "otel_status",
+    "otel_save",
+    "otel_off",
+    "price_settings",
+    "set_user_price",
+    "remove_user_price",
+    "reprice_runs",
+    "set_monthly_budget",
+    "budget_status",
+    "update_price_table",
+    "key_move_question",
 ];

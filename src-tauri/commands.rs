@@ -154,7 +154,7 @@ pub async fn list_models(state: State<'_, AppState>) -> CommandResult<Vec<ModelO
 /// providers that cannot list theirs are left out here and explain why in Settings.
 #[tauri::command]
 pub async fn list_provider_models(state: State<'_, AppState>) -> CommandResult<Vec<ModelOption>> {
-    let keys = crate::keys::snapshot(state.store.list_providers().await?).await?;
+    let keys = crate::keys::snapshot(&state.store, state.store.list_providers().await?).await?;
     let listed = providers::list_models(&state.store, &keys).await?;
     Ok(crate::models::from_providers(&listed))
 }
@@ -196,7 +196,7 @@ pub async fn start_run<R: Runtime>(
         // Unknown provider: say where to add it in the app, not on the command line.
         configs.push(state.store.provider(&model.provider).await?);
     }
-    let keys = crate::keys::snapshot(configs.clone()).await?;
+    let keys = crate::keys::snapshot(&state.store, configs.clone()).await?;
     configs
         .iter()
         .try_for_each(|c| crate::keys::require_key(c, &keys))?;
@@ -234,6 +234,8 @@ async fn finish_run<R: Runtime>(
     let outcome = runner::execute(&store, provider, spec, cancel, on_event).await;
     if let Some(state) = tauri::Manager::try_state::<AppState>(&app) {
         state.untrack(&run_id);
+        // The run is in the outbox (when export is on): send it now rather than at the next look.
+        state.exporter.wake();
     }
     let payload = match outcome {
         Ok(run) => RunFinishedPayload {

@@ -133,8 +133,26 @@ pub struct ProviderInfo {
     pub key_env: Option<String>,
     /// One of the entries Promptline ships with.
     pub builtin: bool,
-    /// Where its key comes from: `keychain`, `env` or `none`.
+    /// Where its key comes from: `env` (the variable wins over a stored key), `keychain`,
+    /// `missing` or `none`.
     pub key_source: String,
+    /// The origin (scheme, host, port) its key goes to; `null` for the offline echo.
+    pub key_origin: Option<String>,
+    /// Whether a key is stored for that origin (also when the variable overrides it).
+    pub key_stored: bool,
+    /// Other origins it has a key stored for (left by a base URL edit), never sent anywhere.
+    pub keys_elsewhere: Vec<String>,
+}
+
+/// A base URL edit that would leave the stored key behind: it is stored for `from`, and the new
+/// base URL is on `to`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct KeyMove {
+    /// The origin the key is stored for.
+    pub from: String,
+    /// The new base URL's origin.
+    pub to: String,
 }
 
 /// A provider as the Settings form edits it.
@@ -172,4 +190,26 @@ impl ProviderTest {
             models: Vec::new(),
         }
     }
+}
+
+/// One header typed into Settings > Integrations.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct OtelHeader {
+    /// e.g. `Authorization`.
+    pub name: String,
+    /// The secret value; it goes to the OS keychain.
+    pub value: String,
+}
+
+/// The Integrations form.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct OtelInput {
+    /// The OTLP/HTTP traces URL.
+    pub endpoint: String,
+    /// A new set of headers replacing the stored one; `null` keeps the stored headers.
+    pub headers: Option<Vec<OtelHeader>>,
+    /// Whether prompts and responses go into the spans.
+    pub capture_content: bool,
 }

@@ -2,10 +2,14 @@
 //! the window. All logic lives in promptline-core; this crate only connects it to the UI.
 
 pub mod commands;
+pub mod curate;
 pub mod error;
+pub mod import;
+pub mod integrations;
 pub mod ipc;
 pub mod keys;
 pub mod models;
+pub mod prices;
 pub mod settings;
 pub mod state;
 pub mod team;
@@ -14,6 +18,9 @@ pub mod webview;
 
 #[cfg(test)]
 mod bindings;
+#[cfg(test)]
+#[path = "../crates/core/tests/otlp/mod.rs"]
+mod otlp;
 #[cfg(test)]
 mod tests;
 
@@ -76,6 +83,35 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             team::team_disconnect,
             team::team_sync,
             team::share_prompt,
+            curate::set_rating,
+            curate::set_note,
+            curate::add_tags,
+            curate::remove_tags,
+            curate::tags_in_use,
+            curate::compare_fields,
+            curate::previous_run,
+            curate::retention_rules,
+            curate::set_retention_rule,
+            curate::remove_retention_rule,
+            curate::plan_retention,
+            curate::apply_retention,
+            curate::storage_report,
+            curate::compact,
+            import::import_file,
+            import::llm_import_offer,
+            import::thread_runs,
+            import::list_sources,
+            integrations::otel_status,
+            integrations::otel_save,
+            integrations::otel_off,
+            prices::price_settings,
+            prices::set_user_price,
+            prices::remove_user_price,
+            prices::reprice_runs,
+            prices::set_monthly_budget,
+            prices::budget_status,
+            prices::update_price_table,
+            settings::key_move_question,
         ])
 }
 
@@ -92,9 +128,13 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, promptline_core::Error>(store)
     })?;
     let sync_store = store.clone();
+    let background = store.clone();
+    let tidy = store.clone();
     app_builder(tauri::Builder::default(), store)
         .setup(move |app| {
             team::start_background_sync(app.handle().clone(), sync_store);
+            prices::price_in_background(app.handle().clone(), background);
+            curate::spawn_retention(app.handle().clone(), tidy);
             #[cfg(target_os = "linux")]
             webview::tune(app);
             #[cfg(not(target_os = "linux"))]

@@ -2,44 +2,47 @@
 
 use std::time::Duration;
 
-use promptline_core::keys::{ApiKey, EnvKeys, KeySource, Keychain};
-use promptline_core::providers::{self, NewProvider, ProviderConfig, ProviderEdit, ProviderKind};
+use promptline_core::keys::{ApiKey, KeyStatus, SystemKeys};
+use promptline_core::providers::{self, NewProvider, ProviderConfig, ProviderEdit};
+use promptline_core::secrets::Origin;
 use tauri::State;
 
 use crate::error::{CommandError, CommandResult};
-use crate::ipc::{ProviderInfo, ProviderInput, ProviderTest};
-use crate::keys::{blocking, snapshot};
+use crate::ipc::{KeyMove, ProviderInfo, ProviderInput, ProviderTest};
+use crate::keys::{blocking, snapshot, system_keys};
 use crate::state::AppState;
 
 /// How long a connection test waits.
 const TEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Where each provider's key comes from, read on the blocking pool (the keychain may be slow).
-async fn infos(configs: Vec<ProviderConfig>) -> CommandResult<Vec<ProviderInfo>> {
-    blocking(move || configs.into_iter().map(info).collect()).await
+async fn infos(keys: SystemKeys, configs: Vec<ProviderConfig>) -> CommandResult<Vec<ProviderInfo>> {
+    blocking(move || {
+        let statuses = keys.statuses(&configs);
+        configs.into_iter().zip(statuses).map(info).collect()
+    })
+    .await
 }
 
-async fn one_info(config: ProviderConfig) -> CommandResult<ProviderInfo> {
-    blocking(move || info(config)).await
+async fn one_info(keys: SystemKeys, config: ProviderConfig) -> CommandResult<ProviderInfo> {
+    Ok(infos(keys, vec![config]).await?.remove(0))
 }
 
-fn info(config: ProviderConfig) -> ProviderInfo {
-    let key_source = if config.kind == ProviderKind::Echo {
-        "none"
-    } else if matches!(Keychain::get(&config.name), Ok(Some(_))) {
-        "keychain"
-    } else if matches!(EnvKeys.key_for(&config), Ok(Some(_))) {
-        "env"
-    } else {
-        "none"
-    };
+fn info((config, status): (ProviderConfig, KeyStatus)) -> ProviderInfo {
     ProviderInfo {
         name: config.name,
         kind: config.kind.as_str().to_owned(),
         base_url: config.base_url,
         key_env: config.key_env,
         builtin: config.builtin,
-        key_source: key_source.to_owned(),
+        key_source: status.source.as_str().to_owned(),
+        key_origin: status.origin.as_ref().map(Origin::to_string),
+        key_stored: status.stored.is_some(),
+        keys_elsewhere: status
+            .stored_for_other_origins
+            .iter()
+            .map(Origin::to_string)
+            .collect(),
     }
 }
 
@@ -55,7 +58,8 @@ fn key_env(input: &ProviderInput) -> Option<String> {
 /// Every configured provider, with where its key comes from (never the key).
 #[tauri::command]
 pub async fn list_providers(state: State<'_, AppState>) -> CommandResult<Vec<ProviderInfo>> {
-    infos(state.store.list_providers().await?).await
+    let keys = system_keys(&state.store).await?;
+    infos(keys, state.store.list_providers().await?).await
 }
 
 /// Adds a provider.
@@ -70,51 +74,97 @@ pub async fn add_provider(
         base_url: input.base_url.trim().to_owned(),
         key_env: key_env(&input),
     };
-    one_info(state.store.add_provider(&new).await?).await
+    let keys = system_keys(&state.store).await?;
+    one_info(keys, state.store.add_provider(&new).await?).await
 }
 
-/// Changes a provider's kind, base URL and key variable (its name stays).
+/// Whether saving `base_url` for the provider `name` would leave its stored key behind (the new
+/// base URL is on another origin): the app then asks to paste a key for the new origin, or to move
+/// the old one after a confirmation naming both origins. `null` when the key goes along or there
+/// is none.
+#[tauri::command]
+pub async fn key_move_question(
+    state: State<'_, AppState>,
+    name: String,
+    base_url: String,
+) -> CommandResult<Option<KeyMove>> {
+    let config = state.store.provider(&name).await?;
+    let keys = system_keys(&state.store).await?;
+    let Some(from) = keys.binding(&config)? else {
+        return Ok(None);
+    };
+    let Ok(to) = Origin::parse(&base_url) else {
+        // Saving will refuse the URL with what to write instead.
+        return Ok(None);
+    };
+    if to == from.origin {
+        return Ok(None);
+    }
+    let stored =
+        blocking(move || promptline_core::secrets::Vault::load(&from).map(|k| (k.is_some(), from)))
+            .await??;
+    Ok(stored.0.then(|| KeyMove {
+        from: stored.1.origin.to_string(),
+        to: to.to_string(),
+    }))
+}
+
+/// Changes a provider's kind, base URL and key variable (its name stays). A key stored for the
+/// old origin stays with it unless `move_key` is true (the user confirmed moving it to the new
+/// base URL's origin).
 #[tauri::command]
 pub async fn update_provider(
     state: State<'_, AppState>,
     name: String,
     input: ProviderInput,
+    move_key: Option<bool>,
 ) -> CommandResult<ProviderInfo> {
     let edit = ProviderEdit {
         kind: Some(input.kind.parse()?),
         base_url: Some(input.base_url.trim().to_owned()),
         key_env: Some(key_env(&input)),
     };
-    one_info(state.store.update_provider(&name, &edit).await?).await
+    let before = state.store.provider(&name).await?;
+    let after = state.store.update_provider(&name, &edit).await?;
+    let keys = system_keys(&state.store).await?;
+    if move_key == Some(true) {
+        let (keys, config) = (keys.clone(), after.clone());
+        blocking(move || keys.move_key(&config, &before.base_url)).await??;
+    }
+    one_info(keys, after).await
 }
 
-/// Removes a provider and the key stored for it.
+/// Removes a provider and every key stored for it in this database.
 #[tauri::command]
 pub async fn remove_provider(state: State<'_, AppState>, name: String) -> CommandResult<()> {
     state.store.remove_provider(&name).await?;
+    let keys = system_keys(&state.store).await?;
     // The configuration is gone; a keychain that cannot be reached keeps nothing usable anyway.
-    let _ = blocking(move || Keychain::delete(&name)).await;
+    let _ = blocking(move || keys.remove_keys(&name)).await;
     Ok(())
 }
 
-/// Stores a provider's API key in the OS keychain; says where it went.
+/// Stores a provider's API key in the OS keychain, for its current origin; says where it went.
 #[tauri::command]
 pub async fn set_provider_key(
     state: State<'_, AppState>,
     name: String,
     key: String,
 ) -> CommandResult<String> {
-    state.store.provider(&name).await?;
+    let config = state.store.provider(&name).await?;
     let key = ApiKey::new(key.trim())
         .ok_or_else(|| CommandError::new("invalid_input", "Paste a key first: it is empty."))?;
-    let stored = blocking(move || Keychain::set(&name, &key)).await??;
+    let keys = system_keys(&state.store).await?;
+    let stored = blocking(move || keys.store_key(&config, &key)).await??;
     Ok(stored.describe().to_owned())
 }
 
-/// Deletes a provider's key from the keychain; false when there was none.
+/// Deletes a provider's key for its current origin from the keychain; false when there was none.
 #[tauri::command]
-pub async fn delete_provider_key(name: String) -> CommandResult<bool> {
-    Ok(blocking(move || Keychain::delete(&name)).await??)
+pub async fn delete_provider_key(state: State<'_, AppState>, name: String) -> CommandResult<bool> {
+    let config = state.store.provider(&name).await?;
+    let keys = system_keys(&state.store).await?;
+    Ok(blocking(move || keys.remove_key(&config)).await??)
 }
 
 /// Connects to a provider and lists its models.
@@ -124,7 +174,7 @@ pub async fn test_provider(
     name: String,
 ) -> CommandResult<ProviderTest> {
     let config = state.store.provider(&name).await?;
-    let keys = snapshot(vec![config.clone()]).await?;
+    let keys = snapshot(&state.store, vec![config.clone()]).await?;
     let provider = match providers::build(&config, &keys) {
         Ok(provider) => provider,
         Err(error) => return Ok(ProviderTest::failed(CommandError::from(error).message)),

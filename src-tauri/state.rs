@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use promptline_core::otel::LiveExporter;
 use promptline_core::store::ChangeWatch;
 use promptline_core::{RunId, Store};
 use tokio_util::sync::CancellationToken;
@@ -12,6 +13,8 @@ use tokio_util::sync::CancellationToken;
 pub struct AppState {
     /// The history database.
     pub store: Store,
+    /// The OpenTelemetry exporter (off until [`LiveExporter::reload`] finds an endpoint).
+    pub exporter: LiveExporter,
     /// Runs under way, by id, so `cancel_run` can stop them.
     running: Mutex<HashMap<RunId, CancellationToken>>,
     /// The watch for changes made by other processes (opened on first use).
@@ -19,9 +22,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over an open store, with nothing running.
+    /// State over an open store, with nothing running. Starts the live export in the background:
+    /// the settings (and the keychain) are read off the main thread, then the outbox is sent for
+    /// as long as the app runs.
     pub fn new(store: Store) -> Self {
+        let exporter = LiveExporter::off(&store);
+        let background = exporter.clone();
+        tauri::async_runtime::spawn(async move {
+            background.reload().await;
+            background.run_forever().await;
+        });
         Self {
+            exporter,
             store,
             running: Mutex::new(HashMap::new()),
             changes: tokio::sync::OnceCell::new(),

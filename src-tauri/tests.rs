@@ -185,7 +185,8 @@ fn errors_cross_as_code_and_message() {
     assert_eq!(no_key["code"], "missing_key");
     assert_eq!(
         no_key["message"],
-        "No API key for keyless-test. Add one in Settings > Providers."
+        "No API key for keyless-test at http://127.0.0.1:9. Add one in Settings > Providers \
+         (or set PROMPTLINE_TEST_VARIABLE_THAT_IS_NEVER_SET, which takes precedence over a stored key)."
     );
 
     let missing_var = h
@@ -308,4 +309,349 @@ fn settings_team_connects_shares_and_syncs_with_a_real_server() {
         Value::Null
     );
     assert!(h.ok("team_disconnect", json!({}))["link"].is_null());
+}
+
+#[test]
+fn runs_are_rated_tagged_compared_and_tidied_over_ipc() {
+    let h = harness();
+    let mut ids = Vec::new();
+    for who in ["Ada", "Grace"] {
+        h.ok(
+            "start_run",
+            json!({"request": {"prompt_id": null, "template": format!("Say hello to {who}"), "variables": {},
+                   "model": "echo", "timeout_secs": 30, "params": null}}),
+        );
+        ids.push(h.wait_finished()["run_id"].as_str().expect("id").to_owned());
+    }
+    let (a, b) = (&ids[0], &ids[1]);
+    assert_eq!(
+        h.ok("set_rating", json!({"id": b, "rating": "up"}))["rating"],
+        "up"
+    );
+    let tagged = h.ok("add_tags", json!({"id": b, "tags": ["winner", "keep"]}));
+    assert_eq!(tagged["tags"], json!(["keep", "winner"]));
+    assert_eq!(
+        h.ok("set_note", json!({"id": b, "note": "the best"}))["note"],
+        "the best"
+    );
+    assert_eq!(h.ok("tags_in_use", json!({}))[0]["runs"], 1);
+    assert_eq!(
+        h.ok("remove_tags", json!({"id": b, "tags": ["keep"]}))["tags"],
+        json!(["winner"])
+    );
+
+    let mut filter = all_runs();
+    filter["tags"] = json!(["winner"]);
+    let page = h.ok(
+        "runs_page",
+        json!({"filter": filter, "cursor": null, "limit": 50}),
+    );
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["items"][0]["note"], "the best");
+    filter["tags"] = json!([]);
+    filter["ratings"] = json!(["none"]);
+    assert_eq!(h.ok("count_runs", json!({"filter": filter})), 1);
+
+    assert_eq!(h.ok("previous_run", json!({"id": b}))["id"], a.as_str());
+    assert_eq!(h.ok("previous_run", json!({"id": a})), Value::Null);
+    let fields = h.ok("compare_fields", json!({"a": a, "b": b}));
+    let rating = fields
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["field"] == "rating")
+        .expect("rating row");
+    assert_eq!(
+        (rating["a"].as_str(), rating["b"].as_str()),
+        (Some("—"), Some("up"))
+    );
+
+    let rule = json!({"prompt_id": null, "keep_days": null, "keep_runs": 1, "max_mb": null});
+    let plan = h.ok("plan_retention", json!({"candidate": rule}));
+    assert_eq!(
+        plan["runs"], 1,
+        "the run rated up stays; the other ad-hoc run goes"
+    );
+    assert_eq!(plan["run_ids"], json!([]));
+    let saved = h.ok("set_retention_rule", json!({"rule": rule}));
+    assert_eq!(h.ok("retention_rules", json!({}))[0]["id"], saved["id"]);
+    assert_eq!(h.ok("apply_retention", json!({}))["deleted"], 1);
+    let report = h.ok("storage_report", json!({}));
+    assert_eq!(report["runs"], 1);
+    h.ok("compact", json!({}));
+    h.ok("remove_retention_rule", json!({"id": saved["id"]}));
+    assert_eq!(h.ok("retention_rules", json!({})), json!([]));
+}
+
+/// Writes `datagen/gen_llm_logs.py -n N` (llm 0.36's logs.db, row for row) to `path`.
+fn generate_llm_logs(n: usize, path: &std::path::Path) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datagen/gen_llm_logs.py");
+    let status = std::process::Command::new("python3")
+        .arg(script)
+        .args(["-n", &n.to_string(), "-o"])
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "gen_llm_logs.py failed");
+}
+
+#[test]
+fn llms_logs_db_is_offered_then_imported_with_progress_and_its_threads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let llm_home = dir.path().join("llm");
+    std::fs::create_dir_all(&llm_home).expect("llm home");
+    let logs = llm_home.join("logs.db");
+    generate_llm_logs(300, &logs);
+    // The only test that reads LLM_USER_PATH (the offer looks where llm keeps its files).
+    std::env::set_var("LLM_USER_PATH", &llm_home);
+    let h = harness();
+    let progress = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let sink = progress.clone();
+    h.window
+        .listen_any(crate::import::IMPORT_PROGRESS, move |event| {
+            sink.lock()
+                .expect("lock")
+                .push(serde_json::from_str(event.payload()).expect("payload"));
+        });
+
+    let offer = h.ok("llm_import_offer", json!({}));
+    assert_eq!(offer["path"], logs.display().to_string());
+    assert!(offer["bytes"].as_u64().unwrap_or(0) > 0);
+
+    let path = logs.display().to_string();
+    let imported = h.ok("import_file", json!({"path": path}));
+    assert_eq!(imported["format"], "llm");
+    let added = imported["runs_added"].as_u64().expect("runs added");
+    assert!(added > 250, "{imported}");
+    assert_eq!(imported["runs_skipped"], 0);
+    assert!(imported["threads"].as_u64().unwrap_or(0) > 100);
+    assert!(imported["first_at"].is_string() && imported["last_at"].is_string());
+    let events = progress.lock().expect("lock").clone();
+    let last = events.last().expect("progress events");
+    assert_eq!(last["unit"], "runs");
+    assert_eq!(last["done"], last["total"]);
+    assert_eq!(last["total"].as_u64(), Some(added));
+
+    // Offered no more, and the history knows its source and threads.
+    assert_eq!(h.ok("llm_import_offer", json!({})), Value::Null);
+    let sources = h.ok("list_sources", json!({}));
+    assert!(sources
+        .as_array()
+        .expect("sources")
+        .iter()
+        .any(|s| s["source"] == "llm" && s["runs"].as_u64() == Some(added)));
+    let mut filter = all_runs();
+    filter["sources"] = json!(["llm"]);
+    assert_eq!(h.ok("count_runs", json!({"filter": filter})), json!(added));
+    let page = h.ok(
+        "runs_page",
+        json!({"filter": filter, "cursor": null, "limit": 200}),
+    );
+    let follow_up = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find_map(|r| {
+            let run = h.ok("get_run", json!({"id": r["id"]}));
+            (!run["context"].as_array().expect("context").is_empty()).then_some(run)
+        })
+        .expect("a follow-up among the newest 200");
+    let thread = h.ok("thread_runs", json!({"threadId": follow_up["thread_id"]}));
+    let thread = thread.as_array().expect("thread");
+    assert!(thread.len() >= 2);
+    assert!(thread.iter().any(|r| r["id"] == follow_up["id"]));
+
+    // Again: nothing new. A file that is not one: refused, nothing changes.
+    let again = h.ok("import_file", json!({"path": path}));
+    assert_eq!(again["runs_added"], 0);
+    let foreign = dir.path().join("foreign.db");
+    std::fs::write(&foreign, b"SQLite format 3\0 but not really").expect("write");
+    let err = h
+        .call(
+            "import_file",
+            json!({"path": foreign.display().to_string()}),
+        )
+        .expect_err("refused");
+    assert_eq!(err["code"], "bad_import", "{err}");
+    assert_eq!(h.ok("count_runs", json!({"filter": filter})), json!(added));
+}
+
+/// Settings > Integrations: the form's headers go to the keychain and never come back; a run is
+/// sent by the background export as soon as it is recorded; off stops it.
+#[test]
+fn integrations_send_runs_in_the_background_and_never_show_header_values() {
+    const SECRET: &str = "app-otlp-secret-93c1";
+    let h = harness();
+    let receiver = tauri::async_runtime::block_on(crate::otlp::Receiver::start());
+    assert_eq!(h.ok("otel_status", json!({}))["state"], "off");
+    let bad = h
+        .call(
+            "otel_save",
+            json!({"input": {"endpoint": "localhost:4318", "headers": null, "capture_content": false}}),
+        )
+        .expect_err("not a URL");
+    assert!(bad["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("http://localhost:4318/v1/traces"));
+    let status = h.ok(
+        "otel_save",
+        json!({"input": {"endpoint": receiver.url, "capture_content": false,
+               "headers": [{"name": "Authorization", "value": format!("Bearer {SECRET}")}]}}),
+    );
+    assert_eq!(status["endpoint"], receiver.url.as_str());
+    assert_eq!(status["header_names"], json!(["Authorization"]));
+    assert!(!status.to_string().contains(SECRET));
+
+    h.ok(
+        "start_run",
+        json!({"request": {"prompt_id": null, "template": "sent in the background", "variables": {},
+               "model": "echo", "timeout_secs": 30, "params": null}}),
+    );
+    assert_eq!(h.wait_finished()["run"]["status"], "success");
+    let sent = tauri::async_runtime::block_on(receiver.wait_for(1, Duration::from_secs(10)));
+    assert_eq!(sent, 1, "the background export sent the run");
+    let request = receiver.requests().pop().expect("a request");
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        let status = h.ok("otel_status", json!({}));
+        if status["state"] == "connected" || Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status["state"], "connected");
+    assert_eq!(status["waiting"], 0);
+    assert!(!status.to_string().contains(SECRET));
+
+    assert_eq!(h.ok("otel_off", json!({})), json!(0));
+    assert_eq!(h.ok("otel_status", json!({}))["state"], "off");
+}
+
+#[test]
+fn prices_are_set_applied_and_the_budget_warns() {
+    let h = harness();
+    let settings = h.ok("price_settings", json!({}));
+    assert_eq!(settings["table"]["source"], "bundled");
+    assert_eq!(settings["user_prices"], json!([]));
+
+    // Echo runs are free: a run recorded through the app carries its cost.
+    h.ok(
+        "start_run",
+        json!({"request": {"prompt_id": null, "template": "one two three", "variables": {},
+               "model": "echo", "timeout_secs": 30, "params": null}}),
+    );
+    let finished = h.wait_finished();
+    assert_eq!(finished["run"]["cost_usd"], 0.0);
+    assert_eq!(finished["run"]["cost_source"], "free");
+
+    let price = h.ok(
+        "set_user_price",
+        json!({"input": {"provider": "", "model": "gpt-4o-mini", "input_per_mtok": 0.1,
+               "output_per_mtok": 0.4, "cached_per_mtok": null}}),
+    );
+    assert_eq!(price["model"], "gpt-4o-mini");
+    assert_eq!(
+        h.ok("price_settings", json!({}))["user_prices"][0]["input_per_mtok"],
+        0.1
+    );
+    assert_eq!(h.ok("reprice_runs", json!({"filter": all_runs()})), 1);
+    assert_eq!(
+        h.ok(
+            "remove_user_price",
+            json!({"provider": "", "model": "gpt-4o-mini"})
+        ),
+        true
+    );
+
+    assert_eq!(
+        h.ok("budget_status", json!({"utcOffsetMinutes": 0})),
+        Value::Null
+    );
+    h.ok("set_monthly_budget", json!({"usd": 5.0}));
+    let status = h.ok("budget_status", json!({"utcOffsetMinutes": 0}));
+    assert_eq!(status["budget_usd"], 5.0);
+    assert_eq!(status["exceeded"], false);
+    let bad = h
+        .call("set_monthly_budget", json!({"usd": -1.0}))
+        .unwrap_err();
+    assert_eq!(bad["code"], "invalid_input");
+}
+
+#[test]
+fn a_base_url_on_another_origin_leaves_the_key_unless_a_move_is_confirmed() {
+    let h = harness();
+    let name = format!("bound{}", std::process::id());
+    let input =
+        |url: &str| json!({"name": name, "kind": "openai", "base_url": url, "key_env": null});
+    h.ok(
+        "add_provider",
+        json!({"input": input("http://127.0.0.1:9/v1")}),
+    );
+    h.ok(
+        "set_provider_key",
+        json!({"name": name, "key": "sk-app-test"}),
+    );
+    let find = |h: &Harness| -> Value {
+        let listed = h.ok("list_providers", json!({}));
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name.as_str())
+            .unwrap()
+            .clone()
+    };
+    let info = find(&h);
+    assert_eq!(info["key_source"], "keychain");
+    assert_eq!(info["key_origin"], "http://127.0.0.1:9");
+
+    // A path on the same origin keeps the key: nothing to ask.
+    let same = h.ok(
+        "key_move_question",
+        json!({"name": name, "baseUrl": "http://127.0.0.1:9/v2"}),
+    );
+    assert_eq!(same, Value::Null);
+    // Another port is another origin: the app asks, naming both.
+    let question = h.ok(
+        "key_move_question",
+        json!({"name": name, "baseUrl": "http://127.0.0.1:10/v1"}),
+    );
+    assert_eq!(
+        question,
+        json!({"from": "http://127.0.0.1:9", "to": "http://127.0.0.1:10"})
+    );
+
+    // Saved without the move: the key stays with the old origin.
+    h.ok(
+        "update_provider",
+        json!({"name": name, "input": input("http://127.0.0.1:10/v1")}),
+    );
+    let info = find(&h);
+    assert_eq!(info["key_source"], "none");
+    assert_eq!(info["key_stored"], false);
+    assert_eq!(info["keys_elsewhere"], json!(["http://127.0.0.1:9"]));
+
+    // Back, then to the new origin with the move confirmed: the key goes along.
+    h.ok(
+        "update_provider",
+        json!({"name": name, "input": input("http://127.0.0.1:9/v1")}),
+    );
+    h.ok(
+        "update_provider",
+        json!({"name": name, "input": input("http://127.0.0.1:10/v1"), "moveKey": true}),
+    );
+    let info = find(&h);
+    assert_eq!(info["key_source"], "keychain");
+    assert_eq!(info["key_origin"], "http://127.0.0.1:10");
+    assert_eq!(info["keys_elsewhere"], json!([]));
+
+    h.ok("remove_provider", json!({"name": name}));
+    let keys = promptline_core::secrets::Vault::list().unwrap();
+    assert!(keys.iter().all(|k| k.binding.owner != name), "{keys:?}");
 }

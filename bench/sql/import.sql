@@ -21,20 +21,21 @@ ORDER BY us;
 -- benchmark imports into an empty database, so the slots count from 0.
 INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, tokens_used, input_tokens,
                   output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, params,
-                  variables, response_chars, preview)
+                  variables, response_chars, preview, source, thread_id, resolved_model)
 SELECT us * 1024 + row_number() OVER (PARTITION BY us ORDER BY line) - 1, j ->> 'id', j ->> 'prompt_id', us,
        j ->> 'model', 'unknown', j ->> 'status', j ->> 'tokens_used', j ->> 'input_tokens',
        j ->> 'output_tokens', j ->> 'execution_time_ms', NULL, NULL, j ->> 'error_message',
-       json_set(coalesce(j -> 'options', '{}'), '$.system', j ->> 'system'), '{}',
+       coalesce(j -> 'options', '{}'), '{}',
        length(coalesce(j ->> 'response', '')),
-       substr(coalesce(nullif(j ->> 'response', ''), j ->> 'error_message', ''), 1, 160)
+       substr(coalesce(nullif(j ->> 'response', ''), j ->> 'error_message', ''), 1, 160),
+       'jsonl', j ->> 'thread_id', j ->> 'resolved_model'
 FROM (SELECT rowid AS line, j, unixepoch(substr(j ->> 'created_at', 1, 19)) * 1000000
                 + CAST(substr(j ->> 'created_at', 21, 6) AS INTEGER) AS us
       FROM temp.lines)
 ORDER BY line
 ON CONFLICT (id) DO NOTHING;
-INSERT INTO run_texts (seq, prompt_text, response)
-SELECT r.seq, l.j ->> 'prompt_text', coalesce(l.j ->> 'response', '')
+INSERT INTO run_texts (seq, prompt_text, response, system_prompt)
+SELECT r.seq, l.j ->> 'prompt_text', coalesce(l.j ->> 'response', ''), l.j ->> 'system'
 FROM temp.lines l JOIN runs r ON r.id = l.j ->> 'id'
 WHERE NOT EXISTS (SELECT 1 FROM run_texts t WHERE t.seq = r.seq)
 ORDER BY r.seq;

@@ -61,6 +61,28 @@ pub fn count(n: Option<i64>) -> String {
     out
 }
 
+/// US dollars with enough digits to be honest for small amounts: at least two decimals and at
+/// least two significant digits (`$0.00042`, `$0.0028`, `$0.75`, `$1,234.50`); `—` when unknown.
+pub fn usd(amount: Option<f64>) -> String {
+    let Some(amount) = amount.filter(|a| a.is_finite()) else {
+        return "—".into();
+    };
+    let magnitude = amount.abs();
+    let decimals = if magnitude == 0.0 || magnitude >= 0.1 {
+        2
+    } else {
+        ((-magnitude.log10()).floor() as usize + 2).clamp(2, 10)
+    };
+    let text = format!("{magnitude:.decimals$}");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    // Zeros after the second decimal say nothing.
+    let fraction = fraction.trim_end_matches('0');
+    let fraction = format!("{fraction:0<2}");
+    let whole = count(whole.parse::<i64>().ok());
+    let sign = if amount < 0.0 { "-" } else { "" };
+    format!("{sign}${whole}.{fraction}")
+}
+
 /// A UTC time shown in the local time zone.
 pub fn local_time(time: DateTime<Utc>) -> String {
     time.with_timezone(&Local)
@@ -100,5 +122,14 @@ mod tests {
         assert_eq!(duration_ms(Some(1240)), "1.24 s");
         assert_eq!(duration_ms(Some(125_000)), "2 min 5 s");
         assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(usd(Some(0.00042)), "$0.00042");
+        assert_eq!(usd(Some(0.0028)), "$0.0028");
+        assert_eq!(usd(Some(0.045)), "$0.045");
+        assert_eq!(usd(Some(0.75)), "$0.75");
+        assert_eq!(usd(Some(0.1234)), "$0.12");
+        assert_eq!(usd(Some(0.0)), "$0.00");
+        assert_eq!(usd(Some(1234.5)), "$1,234.50");
+        assert_eq!(usd(Some(0.000_000_123_4)), "$0.00000012");
+        assert_eq!(usd(None), "—");
     }
 }

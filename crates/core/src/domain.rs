@@ -170,6 +170,10 @@ pub struct PromptSummary {
     pub last_run_at: Option<DateTime<Utc>>,
     /// How its last run ended, if it ran.
     pub last_status: Option<RunStatus>,
+    /// What its priced runs cost so far, in US dollars.
+    pub cost_usd: f64,
+    /// How many of its runs have a cost (the others have no known price).
+    pub priced_runs: i64,
 }
 
 /// The fields a new prompt needs.
@@ -229,6 +233,24 @@ pub struct RunSummary {
     /// The teammate who ran it, for runs pulled from the team; `None` for one's own.
     #[serde(default)]
     pub owner: Option<String>,
+    /// Its rating, tags and note.
+    #[serde(flatten)]
+    pub annotation: Annotation,
+    /// Where it was recorded: `promptline` for runs made here, `llm` for turns imported from the
+    /// `llm` CLI's logs.db, `jsonl` for a JSONL import that did not say.
+    pub source: String,
+    /// The conversation it belongs to: runs of one thread share this id; `None` for a run on its own.
+    pub thread_id: Option<String>,
+    /// Cache reads, cache writes and reasoning tokens, when reported.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub token_details: TokenDetails,
+    /// What the run cost in US dollars; `None` when not known (no price, no token counts).
+    pub cost_usd: Option<f64>,
+    /// Where the cost came from, or why there is none; `None` while not priced yet.
+    pub cost_source: Option<CostSource>,
+    /// The price entry that priced it, e.g. `openai/gpt-4o-mini`.
+    pub priced_as: Option<String>,
 }
 
 impl RunSummary {
@@ -259,6 +281,49 @@ pub struct Run {
     pub prompt_text: String,
     /// The full response, never truncated; partial for timed-out and cancelled runs.
     pub response: String,
+    /// The model the provider said it served (e.g. `gpt-4o-mini-2024-07-18` for `gpt-4o-mini`).
+    pub resolved_model: Option<String>,
+    /// The system prompt the model was given, if any.
+    pub system_prompt: Option<String>,
+    /// The conversation before this run's prompt, oldest first, as the model was sent it (empty
+    /// for a run on its own).
+    pub context: Vec<ContextMessage>,
+}
+
+/// The source of runs recorded by Promptline itself.
+pub const SOURCE_PROMPTLINE: &str = "promptline";
+
+/// One message of the conversation that came before a run's own prompt.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextMessage {
+    /// Who said it: `user` or `assistant` (`system` and `tool` also occur in imported threads).
+    pub role: String,
+    /// What was said.
+    pub text: String,
+}
+
+/// Where a new run comes from and the conversation around it. The default is a run recorded by
+/// Promptline on its own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunOrigin {
+    /// Where it was recorded; `None` means Promptline ([`SOURCE_PROMPTLINE`]).
+    pub source: Option<String>,
+    /// The conversation it belongs to.
+    pub thread_id: Option<String>,
+    /// The model the provider said it served.
+    pub resolved_model: Option<String>,
+    /// The system prompt the model was given.
+    pub system_prompt: Option<String>,
+    /// The conversation before the run's prompt, oldest first.
+    pub context: Vec<ContextMessage>,
+}
+
+impl RunOrigin {
+    /// The source as stored.
+    pub fn source(&self) -> &str {
+        self.source.as_deref().unwrap_or(SOURCE_PROMPTLINE)
+    }
 }
 
 /// Everything needed to record a run. The store derives the preview and length.
@@ -298,6 +363,112 @@ pub struct NewRun {
     pub prompt_text: String,
     /// The response as received.
     pub response: String,
+    /// Its source, thread, resolved model, system prompt and earlier messages.
+    #[serde(default)]
+    pub origin: RunOrigin,
+    /// Cache reads, cache writes and reasoning tokens, when reported.
+    pub token_details: TokenDetails,
+    /// What it cost, when already priced (see `prices`); `None` leaves it to be priced later.
+    pub cost: Option<RunCost>,
+}
+
+/// Token counts some providers report beyond input and output. Each is part of another count:
+/// cache reads and writes of the input tokens, reasoning of the output tokens.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenDetails {
+    /// Input tokens read from the provider's prompt cache (billed at the cache rate).
+    pub cached_tokens: Option<i64>,
+    /// Input tokens written to the prompt cache (Anthropic bills them above the input rate).
+    pub cache_write_tokens: Option<i64>,
+    /// Output tokens the model spent reasoning before it answered.
+    pub reasoning_tokens: Option<i64>,
+}
+
+/// Where a run's cost came from, or why it has none.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostSource {
+    /// The maintained price table (genai-prices), at the rates in force at the run's time.
+    Table,
+    /// A price the user set (`promptline prices set`, Settings > Prices).
+    User,
+    /// A provider that costs nothing (the offline echo provider).
+    Free,
+    /// The cost the imported file carried.
+    Imported,
+    /// No cost: neither the user nor the table has a price for this provider and model.
+    Unknown,
+    /// No cost: a self-hosted server (localhost); set a price, e.g. 0, to count it.
+    Local,
+    /// No cost: the provider reported no token counts.
+    NoTokens,
+}
+
+impl CostSource {
+    /// Every source.
+    pub const ALL: [CostSource; 7] = [
+        Self::Table,
+        Self::User,
+        Self::Free,
+        Self::Imported,
+        Self::Unknown,
+        Self::Local,
+        Self::NoTokens,
+    ];
+
+    /// The stored and serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Table => "table",
+            Self::User => "user",
+            Self::Free => "free",
+            Self::Imported => "imported",
+            Self::Unknown => "unknown",
+            Self::Local => "local",
+            Self::NoTokens => "no_tokens",
+        }
+    }
+}
+
+impl fmt::Display for CostSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CostSource {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|source| source.as_str() == s)
+            .ok_or_else(|| Error::invalid(format!("unknown cost source `{s}`")))
+    }
+}
+
+/// What a run cost and where the figure came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunCost {
+    /// US dollars; `None` when not known.
+    pub usd: Option<f64>,
+    /// Where it came from, or why there is none.
+    pub source: CostSource,
+    /// The price entry that priced it, e.g. `openai/gpt-4o-mini`.
+    pub priced_as: Option<String>,
+}
+
+impl RunCost {
+    /// No cost, for this reason.
+    pub fn none(source: CostSource) -> Self {
+        Self {
+            usd: None,
+            source,
+            priced_as: None,
+        }
+    }
 }
 
 /// Which runs a history query, an export or a bulk delete covers. Empty fields do not filter.
@@ -316,12 +487,22 @@ pub struct RunFilter {
     pub since: Option<DateTime<Utc>>,
     /// Only runs before this time.
     pub until: Option<DateTime<Utc>>,
-    /// Full-text search over the prompt as run and the response; matched literally.
+    /// Full-text search over the prompt as run, the response and the note; matched literally.
     pub query: Option<String>,
     /// Only one's own runs, or only the team's (pulled from teammates); both when `None`.
     #[serde(default)]
     pub whose: Option<Whose>,
+    /// Only runs rated so (any of them; `none` for unrated runs).
+    #[serde(default)]
+    pub ratings: Vec<RatingFilter>,
+    /// Only runs with one of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Only runs from these sources (any of them): `promptline`, `llm`, `jsonl`.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
+
 
 /// Whose runs a filter keeps: the Mine / Team switch.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -347,6 +528,111 @@ impl FromStr for Whose {
         }
     }
 }
+
+/// A run's rating: thumbs up or down.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    /// A good answer. Retention rules never remove a run rated up.
+    Up,
+    /// A bad answer.
+    Down,
+}
+
+impl Rating {
+    /// The stored value: 1 for up, -1 for down.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Self::Up => 1,
+            Self::Down => -1,
+        }
+    }
+
+    /// The inverse of [`Rating::as_i64`]; any other value is no rating.
+    pub fn from_i64(value: i64) -> Option<Self> {
+        match value {
+            1 => Some(Self::Up),
+            -1 => Some(Self::Down),
+            _ => None,
+        }
+    }
+
+    /// The name users type and exports carry: `up` or `down`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+        }
+    }
+}
+
+impl FromStr for Rating {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "up" | "+" | "+1" | "good" => Ok(Self::Up),
+            "down" | "-" | "-1" | "bad" => Ok(Self::Down),
+            _ => Err(Error::invalid(format!(
+                "unknown rating `{s}`: use up or down (or none to clear it)"
+            ))),
+        }
+    }
+}
+
+/// Which ratings a filter keeps.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RatingFilter {
+    /// Runs rated up.
+    Up,
+    /// Runs rated down.
+    Down,
+    /// Runs without a rating.
+    None,
+}
+
+impl FromStr for RatingFilter {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "up" => Ok(Self::Up),
+            "down" => Ok(Self::Down),
+            "none" => Ok(Self::None),
+            _ => Err(Error::invalid(format!(
+                "unknown rating `{s}`: use up, down or none"
+            ))),
+        }
+    }
+}
+
+/// What someone said about a run: a rating, free-form tags and a note. Empty by default.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// Thumbs up or down, if rated.
+    #[serde(default)]
+    pub rating: Option<Rating>,
+    /// Its tags, in alphabetical order.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// A note, if any.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Annotation {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self.rating.is_none() && self.tags.is_empty() && self.note.is_none()
+    }
+}
+
+/// The tag that keeps a run from every retention rule, like a rating up.
+pub const KEEP_TAG: &str = "keep";
 
 /// Where a page of runs starts: just before this place in the history, going back in time.
 ///

@@ -25,10 +25,12 @@ pub enum Error {
         name: String,
     },
     /// A provider needs an API key and none is stored or set; nothing was sent.
-    #[error("no API key for `{provider}`: add one in Settings > Providers, run `promptline key set {provider}`, or set {env}")]
+    #[error("no API key for `{provider}` at {origin}: set {env} (it takes precedence over a stored key), or store one for this origin with `promptline key set {provider}` or in Settings > Providers")]
     MissingKey {
         /// The provider's name.
         provider: String,
+        /// The origin (scheme, host, port) a key would be sent to.
+        origin: String,
         /// The environment variable that would also do.
         env: String,
     },
@@ -46,6 +48,14 @@ pub enum Error {
     /// record it; the message says why and what to do.
     #[error("{0}")]
     NotRecorded(String),
+    /// A file to import was refused as a whole (foreign, damaged or too new); nothing was imported.
+    #[error("{path}: {message}; nothing was imported")]
+    BadImportFile {
+        /// The file being imported.
+        path: String,
+        /// What is wrong with it and what to do.
+        message: String,
+    },
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -102,6 +112,7 @@ impl Error {
             Self::MissingKey { .. } => "missing_key",
             Self::BadImportLine { .. } => "bad_import",
             Self::NotRecorded(_) => "not_recorded",
+            Self::BadImportFile { .. } => "bad_import",
             Self::Database(_) => "database",
             Self::Migrate(_) => "migration",
             Self::Io(_) => "io",

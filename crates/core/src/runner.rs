@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::domain::{now, NewRun, PromptId, Run, RunId, RunStatus};
 use crate::error::{Error, Result};
+use crate::prices;
 use crate::providers::{ModelRef, Provider, ProviderEvent, ProviderRequest, Usage};
 use crate::store::Store;
 use crate::template;
@@ -100,6 +101,9 @@ pub async fn execute(
         variables,
         prompt_text: prompt_text.clone(),
         response: String::new(),
+        origin: Default::default(),
+        token_details: Default::default(),
+        cost: None,
     };
     // A database that cannot be written (full, read-only) does not stop the run: the answer
     // still reaches the caller, and the failure is reported when the run is recorded at the end.
@@ -198,6 +202,10 @@ pub async fn execute(
     run.stop_reason = stop_reason;
     run.error_message = error_message;
     run.response = response;
+    run.token_details = usage.details;
+    // Priced with its token counts as it ends; should the prices be unreadable now, it is
+    // recorded unpriced and priced later.
+    run.cost = prices::price_new_run(store, &run).await;
     let recorded = match &in_flight {
         Some(in_flight) => store.complete_run(in_flight, &run).await,
         None => store.insert_run(&run).await,
@@ -222,6 +230,10 @@ fn merge_usage(into: &mut Usage, reported: &Usage) {
     into.input_tokens = reported.input_tokens.or(into.input_tokens);
     into.output_tokens = reported.output_tokens.or(into.output_tokens);
     into.total_tokens = reported.total_tokens.or(into.total_tokens);
+    let (into, reported) = (&mut into.details, &reported.details);
+    into.cached_tokens = reported.cached_tokens.or(into.cached_tokens);
+    into.cache_write_tokens = reported.cache_write_tokens.or(into.cache_write_tokens);
+    into.reasoning_tokens = reported.reasoning_tokens.or(into.reasoning_tokens);
 }
 
 fn millis(duration: Duration) -> i64 {

@@ -1,6 +1,7 @@
 //! A key reaches the provider's request header and nowhere else: not the database file, its WAL,
 //! an error message, an export, or any Debug output.
 
+mod otlp;
 mod wire;
 
 use promptline_core::keys::ApiKey;
@@ -174,4 +175,149 @@ async fn the_key_never_reaches_the_history_messages_exports_or_debug_output() {
         "the check reads real data"
     );
     assert!(!contains(&bytes, SECRET));
+}
+
+/// An OTLP header value (Langfuse's basic auth, an API key) reaches the collector it was stored
+/// for and nowhere else: not the database or its WAL, the exporter's errors and state, an export,
+/// or Debug output. It lives in the OS keychain.
+#[tokio::test]
+async fn otlp_header_values_never_reach_the_history_messages_exports_or_debug_output() {
+    use promptline_core::otel::{self, Headers, LiveExporter, SettingsChange};
+    use std::time::Duration;
+
+    const BASIC: &str = "cGstbGYtbGVhay1jaGVjazpzay1sZi1sZWFrLWNoZWNr";
+    const TOKEN: &str = "otlp-token-4d9e8a1c7b";
+    let (dir, store, _path) = wire::file_store().await;
+    // A collector that quotes the credentials back in its 401, as some do.
+    let receiver = otlp::Receiver::start_on(
+        0,
+        otlp::Mode::StatusWithBody(
+            401,
+            format!("bad credentials: Basic {BASIC}; token {TOKEN}"),
+        ),
+    )
+    .await;
+    let headers = Headers::new([
+        ("Authorization".to_owned(), format!("Basic {BASIC}")),
+        ("x-api-key".to_owned(), TOKEN.to_owned()),
+    ])
+    .unwrap();
+    otel::save_settings(
+        &store,
+        SettingsChange {
+            endpoint: Some(receiver.url.clone()),
+            headers: Some(headers.clone()),
+            capture_content: Some(true),
+        },
+    )
+    .await
+    .expect("the OS keychain (or the kernel keyring) takes the headers");
+    let exporter = LiveExporter::load(&store).await;
+    for minute in 0..3 {
+        store
+            .insert_run(&promptline_core::NewRun {
+                prompt_text: format!("prompt for otlp {minute}"),
+                ..new_run(minute)
+            })
+            .await
+            .unwrap();
+    }
+    let mut messages = Vec::new();
+    let report = exporter.flush(Duration::from_secs(5)).await;
+    messages.push(report.error.clone().expect("the 401 is reported"));
+    let status = exporter.status().await.unwrap();
+    assert_eq!(status.header_names, ["Authorization", "x-api-key"]);
+    messages.push(status.last_error.clone().unwrap());
+    messages.push(format!("{status:?}"));
+    messages.push(serde_json::to_string(&status).unwrap());
+    messages.push(format!("{:?}", exporter.config()));
+    messages.push(format!("{headers:?}"));
+    messages.push(format!("{:?}", store.otel_settings().await.unwrap()));
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("refused the credentials")));
+    for message in &messages {
+        assert!(!message.contains(BASIC), "{message}");
+        assert!(!message.contains(TOKEN), "{message}");
+    }
+
+    // The collector did get them, in the headers.
+    receiver.set_mode(otlp::Mode::Accept);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let report = exporter.flush(Duration::from_secs(5)).await;
+    assert_eq!(report.sent, 3, "{report:?}");
+    let request = receiver.requests().pop().unwrap();
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Basic {BASIC}").as_str())
+    );
+    assert_eq!(request.header("x-api-key"), Some(TOKEN));
+    // A fresh exporter reads them back from the keychain.
+    assert_eq!(
+        LiveExporter::load(&store).await.config().unwrap().headers,
+        headers
+    );
+
+    for format in [ExportFormat::Jsonl, ExportFormat::Json, ExportFormat::Csv] {
+        let mut out = Vec::new();
+        store
+            .export(&RunFilter::default(), format, &mut out)
+            .await
+            .unwrap();
+        assert!(!contains(&out, BASIC) && !contains(&out, TOKEN));
+    }
+    let files = |dir: &std::path::Path| -> Vec<u8> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            // Files only (`<db>-live/` holds lock files); one removed meanwhile (the WAL) is skipped.
+            .filter(|path| path.is_file())
+            .flat_map(|path| std::fs::read(path).unwrap_or_default())
+            .collect()
+    };
+    let bytes = files(dir.path());
+    assert!(
+        contains(&bytes, &receiver.url),
+        "the check reads the settings"
+    );
+    assert!(!contains(&bytes, BASIC) && !contains(&bytes, TOKEN));
+
+    // Off: the keychain entry goes too.
+    let account = store
+        .otel_settings()
+        .await
+        .unwrap()
+        .keychain_account
+        .unwrap();
+    otel::turn_off(&store).await.unwrap();
+    assert!(otel::secrets::load(&account).unwrap().is_empty());
+    store.close().await;
+    let bytes = files(dir.path());
+    assert!(contains(&bytes, "prompt for otlp 1"));
+    assert!(!contains(&bytes, BASIC) && !contains(&bytes, TOKEN));
+}
+
+fn new_run(minute: i64) -> promptline_core::NewRun {
+    promptline_core::NewRun {
+        id: promptline_core::RunId::new(),
+        prompt_id: None,
+        created_at: chrono::Utc::now() - chrono::Duration::minutes(minute),
+        model: "echo".into(),
+        provider: "echo".into(),
+        status: promptline_core::RunStatus::Success,
+        tokens_used: None,
+        input_tokens: None,
+        output_tokens: None,
+        execution_time_ms: Some(5),
+        ttft_ms: None,
+        stop_reason: None,
+        error_message: None,
+        params: serde_json::json!({}),
+        variables: serde_json::json!({}),
+        prompt_text: String::new(),
+        response: "fine".into(),
+        origin: Default::default(),
+        token_details: Default::default(),
+        cost: None,
+    }
 }

@@ -212,7 +212,7 @@ async fn the_resolver_explains_unknown_providers_and_missing_keys() {
     assert_eq!(missing.code(), "missing_key");
     assert_eq!(
         missing.to_string(),
-        format!("no API key for `openai`: add one in Settings > Providers, run `promptline key set openai`, or set {var}")
+        format!("no API key for `openai` at https://api.openai.com: set {var} (it takes precedence over a stored key), or store one for this origin with `promptline key set openai` or in Settings > Providers")
     );
 
     // The offline demo cannot be removed, and works whatever its entry says.

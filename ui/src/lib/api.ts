@@ -4,14 +4,21 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
-import { save } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { CommandError } from "./generated/CommandError";
 import type { Deletion } from "./generated/Deletion";
+import type { FileImport } from "./generated/FileImport";
+import type { ImportProgress } from "./generated/ImportProgress";
+import type { LlmOffer } from "./generated/LlmOffer";
+import type { SourceCount } from "./generated/SourceCount";
+import type { ExporterStatus } from "./generated/ExporterStatus";
+import type { OtelInput } from "./generated/OtelInput";
 import type { ModelOption } from "./generated/ModelOption";
 import type { Prompt } from "./generated/Prompt";
 import type { PromptInput } from "./generated/PromptInput";
 import type { PromptSummary } from "./generated/PromptSummary";
+import type { KeyMove } from "./generated/KeyMove";
 import type { ProviderInfo } from "./generated/ProviderInfo";
 import type { ProviderInput } from "./generated/ProviderInput";
 import type { ProviderTest } from "./generated/ProviderTest";
@@ -20,16 +27,39 @@ import type { RunEventPayload } from "./generated/RunEventPayload";
 import type { RunFilter } from "./generated/RunFilter";
 import type { RunFinishedPayload } from "./generated/RunFinishedPayload";
 import type { RunsPage } from "./generated/RunsPage";
+import type { RunSummary } from "./generated/RunSummary";
 import type { RunStats } from "./generated/RunStats";
+import type { RunSummary } from "./generated/RunSummary";
 import type { StartRun } from "./generated/StartRun";
+import type { Annotation } from "./generated/Annotation";
+import type { CompactOutcome } from "./generated/CompactOutcome";
+import type { FieldDiff } from "./generated/FieldDiff";
+import type { NewRetentionRule } from "./generated/NewRetentionRule";
+import type { Rating } from "./generated/Rating";
+import type { RetentionOutcome } from "./generated/RetentionOutcome";
+import type { RetentionPlan } from "./generated/RetentionPlan";
+import type { RetentionRule } from "./generated/RetentionRule";
+import type { StorageReport } from "./generated/StorageReport";
+import type { TagCount } from "./generated/TagCount";
+import type { BudgetStatus } from "./generated/BudgetStatus";
+import type { PriceSettings } from "./generated/PriceSettings";
+import type { UserPrice } from "./generated/UserPrice";
+import type { UserPriceInput } from "./generated/UserPriceInput";
 
 export type {
   CommandError,
   Deletion,
+  FileImport,
+  ImportProgress,
+  LlmOffer,
+  ExporterStatus,
+  OtelInput,
   ModelOption,
+  SourceCount,
   Prompt,
   PromptInput,
   PromptSummary,
+  KeyMove,
   ProviderInfo,
   ProviderInput,
   ProviderTest,
@@ -39,8 +69,21 @@ export type {
   RunFinishedPayload,
   RunsPage,
   RunStats,
+  RunSummary,
   StartRun,
+  Annotation,
+  CompactOutcome,
+  FieldDiff,
+  NewRetentionRule,
+  Rating,
+  RetentionOutcome,
+  RetentionPlan,
+  RetentionRule,
+  StorageReport,
+  TagCount,
 };
+export type { RatingFilter } from "./generated/RatingFilter";
+export type { SizeShare } from "./generated/SizeShare";
 export type { DayStats } from "./generated/DayStats";
 export type { ModelStats } from "./generated/ModelStats";
 export type { StatusCounts } from "./generated/StatusCounts";
@@ -49,6 +92,9 @@ export type { RunSummary } from "./generated/RunSummary";
 export type { TeamStatus } from "./generated/TeamStatus";
 export type { Whose } from "./generated/Whose";
 import type { TeamStatus } from "./generated/TeamStatus";
+export type { ContextMessage } from "./generated/ContextMessage";
+export type { BudgetStatus, PriceSettings, UserPrice, UserPriceInput };
+export type { CostSource } from "./generated/CostSource";
 
 /** An export file format. */
 export type ExportFormat = "csv" | "json" | "jsonl";
@@ -85,7 +131,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** A filter that matches every run. */
 export function emptyFilter(): RunFilter {
-  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null, whose: null };
+  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null, whose: null, ratings: [], tags: [], sources: [] };
 }
 
 export const api = {
@@ -112,7 +158,9 @@ export const api = {
   listProviderModels: () => call<ModelOption[]>("list_provider_models"),
   listProviders: () => call<ProviderInfo[]>("list_providers"),
   addProvider: (input: ProviderInput) => call<ProviderInfo>("add_provider", { input }),
-  updateProvider: (name: string, input: ProviderInput) => call<ProviderInfo>("update_provider", { name, input }),
+  updateProvider: (name: string, input: ProviderInput, moveKey = false) =>
+    call<ProviderInfo>("update_provider", { name, input, moveKey }),
+  keyMoveQuestion: (name: string, baseUrl: string) => call<KeyMove | null>("key_move_question", { name, baseUrl }),
   removeProvider: (name: string) => call<null>("remove_provider", { name }),
   setProviderKey: (name: string, key: string) => call<string>("set_provider_key", { name, key }),
   deleteProviderKey: (name: string) => call<boolean>("delete_provider_key", { name }),
@@ -120,6 +168,17 @@ export const api = {
   exportRuns: (filter: RunFilter, format: ExportFormat, path: string) =>
     call<number>("export_runs", { filter, format, path }),
   startRun: (request: StartRun) => call<string>("start_run", { request }),
+  /** Imports a JSONL file or an llm logs.db (recognised by its contents) in one transaction. */
+  importFile: (path: string) => call<FileImport>("import_file", { path }),
+  /** llm's logs.db in its default place when nothing was imported from llm yet; else `null`. */
+  llmImportOffer: () => call<LlmOffer | null>("llm_import_offer"),
+  /** The runs of a conversation, oldest first. */
+  threadRuns: (threadId: string) => call<RunSummary[]>("thread_runs", { threadId }),
+  /** The sources in the history (`promptline`, `llm`, `jsonl`) with their run counts. */
+  listSources: () => call<SourceCount[]>("list_sources"),
+  /** Calls `handler` as an import goes. */
+  onImportProgress: (handler: (progress: ImportProgress) => void): Promise<UnlistenFn> =>
+    listen<ImportProgress>("import-progress", (event) => handler(event.payload)),
   cancelRun: (id: string) => call<boolean>("cancel_run", { id }),
   teamStatus: () => call<TeamStatus>("team_status"),
   teamConnect: (url: string, password: string | null) => call<TeamStatus>("team_connect", { url, password }),
@@ -129,6 +188,41 @@ export const api = {
   /** Calls `handler` after every team sync (background or not) with the new status. */
   onTeamSynced: (handler: (status: TeamStatus) => void): Promise<UnlistenFn> =>
     listen<TeamStatus>("team-synced", (event) => handler(event.payload)),
+  setRating: (id: string, rating: Rating | null) => call<Annotation>("set_rating", { id, rating }),
+  setNote: (id: string, note: string | null) => call<Annotation>("set_note", { id, note }),
+  addTags: (id: string, tags: string[]) => call<Annotation>("add_tags", { id, tags }),
+  removeTags: (id: string, tags: string[]) => call<Annotation>("remove_tags", { id, tags }),
+  tagsInUse: () => call<TagCount[]>("tags_in_use"),
+  /** The run just before this one among its prompt's runs, or null. */
+  previousRun: (id: string) => call<RunSummary | null>("previous_run", { id }),
+  /** The facts of two runs side by side. */
+  compareFields: (a: string, b: string) => call<FieldDiff[]>("compare_fields", { a, b }),
+  retentionRules: () => call<RetentionRule[]>("retention_rules"),
+  setRetentionRule: (rule: NewRetentionRule) => call<RetentionRule>("set_retention_rule", { rule }),
+  removeRetentionRule: (id: number) => call<null>("remove_retention_rule", { id }),
+  /** What the rules (with `candidate`, not yet saved) would delete now. */
+  planRetention: (candidate: NewRetentionRule | null) => call<RetentionPlan>("plan_retention", { candidate }),
+  applyRetention: () => call<RetentionOutcome>("apply_retention"),
+  storageReport: () => call<StorageReport>("storage_report"),
+  compact: () => call<CompactOutcome>("compact"),
+  /** Calls `handler` with how many runs the retention rules deleted in the background. */
+  onHistoryPruned: (handler: (deleted: number) => void): Promise<UnlistenFn> =>
+    listen<number>("history-pruned", (event) => handler(event.payload)),
+  /** Settings > Integrations: where runs are sent as OpenTelemetry spans, and how that goes. */
+  otelStatus: () => call<ExporterStatus>("otel_status"),
+  otelSave: (input: OtelInput) => call<ExporterStatus>("otel_save", { input }),
+  otelOff: () => call<number>("otel_off"),
+  /** Settings > Prices: the price table, the user's prices, the budget. */
+  priceSettings: () => call<PriceSettings>("price_settings"),
+  setUserPrice: (input: UserPriceInput) => call<UserPrice>("set_user_price", { input }),
+  removeUserPrice: (provider: string, model: string) => call<boolean>("remove_user_price", { provider, model }),
+  /** Prices the runs `filter` matches again with the current prices; how many. */
+  repriceRuns: (filter: RunFilter) => call<number>("reprice_runs", { filter }),
+  setMonthlyBudget: (usd: number | null) => call<null>("set_monthly_budget", { usd }),
+  /** This month's spend against the budget; `null` when no budget is set. */
+  budgetStatus: (utcOffsetMinutes: number) => call<BudgetStatus | null>("budget_status", { utcOffsetMinutes }),
+  /** Downloads the newest price table, or (`bundled`) goes back to the one shipped with the app. */
+  updatePriceTable: (bundled: boolean) => call<PriceSettings>("update_price_table", { bundled }),
 
   /** Calls `handler` for every piece of every run under way. */
   onRunEvent: (handler: (payload: RunEventPayload) => void): Promise<UnlistenFn> =>
@@ -136,6 +230,10 @@ export const api = {
   /** Calls `handler` once per run when it has been recorded (or could not be). */
   onRunFinished: (handler: (payload: RunFinishedPayload) => void): Promise<UnlistenFn> =>
     listen<RunFinishedPayload>("run-finished", (event) => handler(event.payload)),
+
+  /** Calls `handler` when runs got costs in the background (after launch). */
+  onPricesChanged: (handler: (priced: number) => void): Promise<UnlistenFn> =>
+    listen<number>("prices-changed", (event) => handler(event.payload)),
 
   /** Puts text on the system clipboard. */
   copyText: async (text: string): Promise<void> => {
@@ -159,6 +257,24 @@ export const api = {
     try {
       await openUrl(url.href);
       return true;
+    } catch (error) {
+      throw toApiError(error);
+    }
+  },
+
+  /** Asks which file to import; `null` when the user cancelled. */
+  chooseImportFile: async (): Promise<string | null> => {
+    try {
+      const picked = await open({
+        title: "Import runs",
+        multiple: false,
+        directory: false,
+        filters: [
+          { name: "llm logs.db or JSONL", extensions: ["db", "sqlite", "sqlite3", "jsonl", "ndjson", "json"] },
+          { name: "All files", extensions: ["*"] },
+        ],
+      });
+      return typeof picked === "string" ? picked : null;
     } catch (error) {
       throw toApiError(error);
     }

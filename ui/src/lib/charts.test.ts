@@ -1,9 +1,25 @@
 import { describe, expect, it } from "vitest";
-import type { DayStats } from "./api";
-import { addDays, dayRange, niceCeiling, percent, stackedBars } from "./charts";
+import type { DayStats, ModelStats } from "./api";
+import {
+  addDays,
+  costBars,
+  costPer1kRuns,
+  dayRange,
+  monthToDate,
+  niceCeiling,
+  niceMoneyCeiling,
+  percent,
+  stackedBars,
+} from "./charts";
 
-function day(date: string, success: number, error = 0, timeout = 0, cancelled = 0): DayStats {
-  return { day: date, runs: { success, error, timeout, cancelled, interrupted: 0, running: 0 }, tokens: 0 };
+function day(date: string, success: number, error = 0, timeout = 0, cancelled = 0, cost = 0): DayStats {
+  return {
+    day: date,
+    runs: { success, error, timeout, cancelled, interrupted: 0, running: 0 },
+    tokens: 0,
+    cost_usd: cost,
+    priced_runs: cost > 0 ? success : 0,
+  };
 }
 
 describe("charts", () => {
@@ -43,5 +59,28 @@ describe("charts", () => {
   it("gives shares with one decimal", () => {
     expect(percent(1, 3)).toBe("33.3%");
     expect(percent(0, 0)).toBe("0%");
+  });
+});
+
+describe("cost charts", () => {
+  const days = [day("2026-10-30", 2, 0, 0, 0, 0.5), day("2026-11-01", 3, 0, 0, 0, 0.00042), day("2026-11-02", 1, 0, 0, 0, 1.25)];
+
+  it("draws each day's cost against a round money axis", () => {
+    const top = niceMoneyCeiling(Math.max(...days.map((d) => d.cost_usd)));
+    expect(top).toBe(2);
+    const bars = costBars(days, 300, 100, top);
+    expect(bars.map((b) => b.height)).toEqual([25, 0.021, 62.5]);
+    expect(bars[2].y).toBe(37.5);
+    expect(bars.map((b) => b.x)).toEqual([0, 100, 200]);
+    expect(niceMoneyCeiling(0.00042)).toBeCloseTo(0.0005, 12);
+    expect(niceMoneyCeiling(0)).toBe(0.01);
+  });
+
+  it("sums the month so far and prices 1,000 runs at a model's average", () => {
+    expect(monthToDate(days, "2026-11-02")).toBeCloseTo(1.25042, 12);
+    expect(monthToDate(days, "2026-10-31")).toBe(0.5);
+    const model = { priced_runs: 4, cost_usd: 0.002 } as ModelStats;
+    expect(costPer1kRuns(model)).toBeCloseTo(0.5, 12);
+    expect(costPer1kRuns({ ...model, priced_runs: 0, cost_usd: 0 })).toBeNull();
   });
 });

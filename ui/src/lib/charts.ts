@@ -1,7 +1,7 @@
 // Chart arithmetic for the analytics view: calendar days, scales and stacked bars. Pure: the
 // component only draws what these return.
 
-import type { DayStats, StatusCounts } from "./api";
+import type { DayStats, ModelStats, StatusCounts } from "./api";
 
 /** Statuses in stacking order, bottom first. */
 export const STATUSES = ["success", "error", "timeout", "cancelled", "interrupted", "running"] as const;
@@ -30,7 +30,7 @@ export function dayRange(days: readonly DayStats[], count: number, last?: string
   return Array.from({ length: count }, (_, i) => {
     const day = addDays(end, i - count + 1);
     const none = { success: 0, error: 0, timeout: 0, cancelled: 0, interrupted: 0, running: 0 };
-    return byDay.get(day) ?? { day, runs: none, tokens: 0 };
+    return byDay.get(day) ?? { day, runs: none, tokens: 0, cost_usd: 0, priced_runs: 0 };
   });
 }
 
@@ -80,4 +80,41 @@ export function stackedBars(days: readonly DayStats[], width: number, height: nu
 /** Share of `part` in `whole`, as a percentage with one decimal (0 when there is nothing). */
 export function percent(part: number, whole: number): string {
   return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : "0%";
+}
+
+/** A day's cost bar, in chart units. */
+export interface CostBar {
+  day: string;
+  x: number;
+  y: number;
+  height: number;
+  cost: number;
+}
+
+/** One bar per day for its cost, `top` dollars at the top edge, in the same slots as the runs. */
+export function costBars(days: readonly DayStats[], width: number, height: number, top: number): CostBar[] {
+  const slot = width / Math.max(1, days.length);
+  return days.map((d, i) => {
+    const h = top > 0 ? (d.cost_usd / top) * height : 0;
+    return { day: d.day, x: i * slot, y: height - h, height: h, cost: d.cost_usd };
+  });
+}
+
+/** A round top for a money axis: 1, 2 or 5 × 10^k dollars at or above `usd` (cents and below too). */
+export function niceMoneyCeiling(usd: number): number {
+  if (!(usd > 0)) return 0.01;
+  const power = 10 ** Math.floor(Math.log10(usd));
+  for (const step of [1, 2, 5, 10]) if (step * power >= usd * (1 - 1e-12)) return step * power;
+  return 10 * power;
+}
+
+/** What 1,000 of a model's runs cost at the average of its priced runs; `null` when none is priced. */
+export function costPer1kRuns(model: ModelStats): number | null {
+  return model.priced_runs > 0 ? (model.cost_usd / model.priced_runs) * 1000 : null;
+}
+
+/** The cost of the days of the calendar month `today` (`YYYY-MM-DD`) falls in. */
+export function monthToDate(days: readonly DayStats[], today: string): number {
+  const month = today.slice(0, 8);
+  return days.filter((d) => d.day.startsWith(month) && d.day <= today).reduce((sum, d) => sum + d.cost_usd, 0);
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { dayLabel, formatDuration, formatTokens, plural, relativeTime, startOfLocalDay, tokensPerSecond } from "./format";
+import {
+  costExplanation,
+  dayLabel,
+  formatDuration,
+  formatTokens,
+  formatUsd,
+  plural,
+  relativeTime,
+  startOfLocalDay,
+  tokensPerSecond,
+} from "./format";
 
 describe("formatDuration", () => {
   it("uses ms below a second, seconds with two decimals below ten", () => {
@@ -42,5 +52,36 @@ describe("times", () => {
     expect(startOfLocalDay("2026-11-24")).toBe(new Date(2026, 10, 24).toISOString());
     expect(startOfLocalDay("2026-11-24", 1)).toBe(new Date(2026, 10, 25).toISOString());
     expect(startOfLocalDay("nope")).toBeNull();
+  });
+});
+
+describe("formatUsd", () => {
+  it("keeps two significant digits for small runs and two decimals for larger sums", () => {
+    expect(formatUsd(0.00042, "en-US")).toBe("$0.00042");
+    expect(formatUsd(0.0028, "en-US")).toBe("$0.0028");
+    expect(formatUsd(0.045, "en-US")).toBe("$0.045");
+    expect(formatUsd(0.75, "en-US")).toBe("$0.75");
+    expect(formatUsd(0.1234, "en-US")).toBe("$0.12");
+    expect(formatUsd(1234.5, "en-US")).toBe("$1,234.50");
+    expect(formatUsd(0, "en-US")).toBe("$0.00");
+  });
+  it("follows the locale", () => {
+    expect(formatUsd(1234.5, "de-DE")).toBe("1.234,50\u00a0$");
+    expect(formatUsd(0.00042, "de-DE")).toBe("0,00042\u00a0$");
+  });
+  it("never guesses a cost it does not know", () => {
+    expect(formatUsd(null)).toBe("—");
+    expect(formatUsd(undefined)).toBe("—");
+  });
+});
+
+describe("costExplanation", () => {
+  const run = { provider: "ollama", model: "llama3.2:latest", priced_as: null };
+  it("says where a cost came from and what to do when there is none", () => {
+    expect(costExplanation({ ...run, cost_source: "table", priced_as: "openai/gpt-4o-mini" })).toBe(
+      "genai-prices: openai/gpt-4o-mini",
+    );
+    expect(costExplanation({ ...run, cost_source: "local" })).toContain("Settings > Prices");
+    expect(costExplanation({ ...run, cost_source: null })).toBe("Not priced yet");
   });
 });

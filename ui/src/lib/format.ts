@@ -105,3 +105,60 @@ export function startOfLocalDay(value: string, plusDays = 0): string | null {
   const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + plusDays);
   return date.toISOString();
 }
+
+// Money formatters by number of decimals, made once each (see the date formatters above).
+const usdFormats = new Map<number, Intl.NumberFormat>();
+
+function usdFormat(decimals: number, locale?: string): Intl.NumberFormat {
+  if (locale) {
+    return new Intl.NumberFormat(locale, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: decimals });
+  }
+  let format = usdFormats.get(decimals);
+  if (!format) {
+    format = new Intl.NumberFormat(undefined, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: decimals });
+    usdFormats.set(decimals, format);
+  }
+  return format;
+}
+
+/**
+ * US dollars in the user's locale with enough digits to be honest for small runs: at least two
+ * decimals and two significant digits ("$0.00042", "$0.0028", "$0.75", "$1,234.50"); an em dash
+ * when unknown (no price, no token counts), never a guessed 0.
+ */
+export function formatUsd(amount: number | null | undefined, locale?: string): string {
+  if (amount == null || !Number.isFinite(amount)) return "—";
+  const magnitude = Math.abs(amount);
+  const decimals = magnitude === 0 || magnitude >= 0.1 ? 2 : Math.min(10, Math.max(2, Math.floor(-Math.log10(magnitude)) + 2));
+  return usdFormat(decimals, locale).format(amount);
+}
+
+/** Where a run's cost came from, or why it has none, in words. */
+export function costExplanation(run: {
+  cost_source: string | null;
+  priced_as: string | null;
+  provider: string;
+  model: string;
+}): string {
+  const basis = run.priced_as ?? "";
+  switch (run.cost_source) {
+    case null:
+      return "Not priced yet";
+    case "table":
+      return `genai-prices: ${basis}`;
+    case "user":
+      return `Your price for ${basis}`;
+    case "free":
+      return "The echo provider is free";
+    case "imported":
+      return basis ? `As imported (${basis})` : "As imported";
+    case "unknown":
+      return `No price known for ${run.provider}/${run.model}: set one in Settings > Prices`;
+    case "local":
+      return "A self-hosted model: set its price (e.g. 0) in Settings > Prices";
+    case "no_tokens":
+      return "The provider reported no token counts";
+    default:
+      return "";
+  }
+}

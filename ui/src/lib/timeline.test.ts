@@ -35,7 +35,15 @@ function run(i: number, at: Date): RunSummary {
     ttft_ms: 1,
     error_message: null,
     preview: "hi",
-    response_chars: 2,
+    response_chars: 2, rating: null, tags: [], note: null,
+    source: "promptline",
+    thread_id: null,
+    cost_usd: null,
+    cost_source: null,
+    priced_as: null,
+    cached_tokens: null,
+    cache_write_tokens: null,
+    reasoning_tokens: null,
     owner: null,
   };
 }

@@ -23,7 +23,7 @@ pub struct ModelsArgs {
 /// Lists `PROVIDER/MODEL` addresses, one per line; providers that cannot answer are named on
 /// standard error with the reason.
 pub async fn execute(store: &Store, args: ModelsArgs) -> anyhow::Result<ExitCode> {
-    let mut listed = providers::list_models(store, &SystemKeys).await?;
+    let mut listed = providers::list_models(store, &SystemKeys::for_store(store).await?).await?;
     if let Some(only) = &args.provider {
         listed.retain(|p| &p.provider == only);
         if listed.is_empty() {

@@ -110,10 +110,11 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
             } else {
                 let color = output::color_stdout();
                 outln!(
-                    "{:<36}  {:<40}  {:>6}  {:<9}  LAST RUN",
+                    "{:<36}  {:<40}  {:>6}  {:>10}  {:<9}  LAST RUN",
                     "ID",
                     "NAME",
                     "RUNS",
+                    "COST",
                     "STATUS"
                 );
                 for p in prompts {
@@ -127,9 +128,10 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
                         .unwrap_or_else(|| "never".into());
                     let name = output::clip(&p.prompt.name, 40);
                     outln!(
-                        "{:<36}  {name:<40}  {:>6}  {status}  {last}",
+                        "{:<36}  {name:<40}  {:>6}  {:>10}  {status}  {last}",
                         p.prompt.id,
-                        count(Some(p.run_count))
+                        count(Some(p.run_count)),
+                        output::usd((p.priced_runs > 0).then_some(p.cost_usd)),
                     );
                 }
             }

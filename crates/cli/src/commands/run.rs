@@ -79,10 +79,11 @@ pub async fn execute(store: &Store, args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.models.clone()
     };
+    let keys = SystemKeys::for_store(store).await?;
     let mut targets: Vec<(ModelRef, Arc<dyn Provider>)> = Vec::new();
     for spec in &model_specs {
         let model = ModelRef::parse(spec)?;
-        let provider = providers::for_model(store, &SystemKeys, &model).await?;
+        let provider = providers::for_model(store, &keys, &model).await?;
         targets.push((model, provider));
     }
 

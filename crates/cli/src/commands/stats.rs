@@ -1,14 +1,13 @@
-//! `promptline stats`: runs per day by status and per model (runs, errors, tokens, latency), under
+//! `promptline stats`: runs per day by status and per model (runs, errors, tokens, cost, latency), under
 //! the same filters as `history`.
 
 use std::process::ExitCode;
 
-use chrono::{Local, Offset};
 use clap::Args;
 use promptline_core::{RunStats, Store};
 
 use super::FilterArgs;
-use crate::output;
+use crate::output::{self, usd};
 
 /// Arguments of `promptline stats`.
 #[derive(Debug, Args)]
@@ -23,7 +22,7 @@ pub struct StatsArgs {
 /// Prints the report.
 pub async fn execute(store: &Store, args: StatsArgs) -> anyhow::Result<ExitCode> {
     let filter = args.filter.to_filter()?;
-    let offset_minutes = Local::now().offset().fix().local_minus_utc() / 60;
+    let offset_minutes = super::prices::utc_offset_minutes();
     let stats = store.run_stats(&filter, offset_minutes).await?;
     if args.json {
         output::print_json(&stats)?;
@@ -52,51 +51,68 @@ fn print_table(stats: &RunStats) -> std::io::Result<()> {
         r.cancelled,
         stats.tokens
     );
+    let unpriced = r.total() - stats.priced_runs;
+    outln!(
+        "cost: {}{}; this month: {}",
+        usd(Some(stats.cost_usd)),
+        if unpriced > 0 {
+            format!(" ({unpriced} runs without a price not counted)")
+        } else {
+            String::new()
+        },
+        usd(Some(stats.month_cost_usd))
+    );
     outln!();
     outln!(
-        "{:<36}  {:>7}  {:>6}  {:>7}  {:>9}  {:>9}  {:>10}",
+        "{:<36}  {:>7}  {:>6}  {:>7}  {:>9}  {:>9}  {:>10}  {:>10}  {:>10}",
         "MODEL",
         "RUNS",
         "ERRORS",
         "ERROR %",
         "P50",
         "P95",
-        "TOKENS"
+        "TOKENS",
+        "COST",
+        "PER 1K"
     );
     for m in &stats.models {
         let failed = m.runs.error + m.runs.timeout;
         outln!(
-            "{:<36}  {:>7}  {:>6}  {:>6.1}%  {:>9}  {:>9}  {:>10}",
+            "{:<36}  {:>7}  {:>6}  {:>6.1}%  {:>9}  {:>9}  {:>10}  {:>10}  {:>10}",
             format!("{}/{}", m.provider, m.model),
             m.runs.total(),
             failed,
             100.0 * failed as f64 / m.runs.total().max(1) as f64,
             output::duration_ms(m.p50_ms),
             output::duration_ms(m.p95_ms),
-            m.tokens
+            m.tokens,
+            usd((m.priced_runs > 0).then_some(m.cost_usd)),
+            usd(m.cost_per_1k_runs()),
         );
     }
     outln!();
     outln!(
-        "{:<10}  {:>7}  {:>7}  {:>6}  {:>7}  {:>9}  {:>10}",
+        "{:<10}  {:>7}  {:>7}  {:>6}  {:>7}  {:>9}  {:>10}  {:>10}",
         "DAY",
         "RUNS",
         "SUCCESS",
         "ERROR",
         "TIMEOUT",
         "CANCELLED",
-        "TOKENS"
+        "TOKENS",
+        "COST"
     );
     for d in stats.days.iter().rev().take(30) {
         outln!(
-            "{:<10}  {:>7}  {:>7}  {:>6}  {:>7}  {:>9}  {:>10}",
+            "{:<10}  {:>7}  {:>7}  {:>6}  {:>7}  {:>9}  {:>10}  {:>10}",
             d.day,
             d.runs.total(),
             d.runs.success,
             d.runs.error,
             d.runs.timeout,
             d.runs.cancelled,
-            d.tokens
+            d.tokens,
+            usd((d.priced_runs > 0).then_some(d.cost_usd)),
         );
     }
     if stats.days.len() > 30 {

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::http::{self, Api, StreamDecoder};
 use super::sse::SseEvent;
 use super::{EventStream, Provider, ProviderError, ProviderEvent, ProviderRequest, Usage};
+use crate::domain::TokenDetails;
 use crate::keys::ApiKey;
 
 /// The API version every request names.
@@ -62,17 +63,21 @@ fn request_body(request: &ProviderRequest) -> Value {
 }
 
 /// Input tokens are the uncached ones plus those written to and read from the prompt cache, all
-/// as reported.
+/// as reported; the cache reads and writes are kept apart too, as they are billed differently.
 fn usage_of(usage: &Value) -> Usage {
-    let input = http::count(usage, "input_tokens").map(|fresh| {
-        fresh
-            + http::count(usage, "cache_creation_input_tokens").unwrap_or(0)
-            + http::count(usage, "cache_read_input_tokens").unwrap_or(0)
-    });
+    let cache_write = http::count(usage, "cache_creation_input_tokens");
+    let cache_read = http::count(usage, "cache_read_input_tokens");
+    let input = http::count(usage, "input_tokens")
+        .map(|fresh| fresh + cache_write.unwrap_or(0) + cache_read.unwrap_or(0));
     Usage {
         input_tokens: input,
         output_tokens: http::count(usage, "output_tokens"),
         total_tokens: None,
+        details: TokenDetails {
+            cached_tokens: cache_read,
+            cache_write_tokens: cache_write,
+            reasoning_tokens: None,
+        },
     }
 }
 

@@ -33,6 +33,7 @@ impl Provider for EchoProvider {
             input_tokens: Some(words),
             output_tokens: Some(words),
             total_tokens: Some(words * 2),
+            details: Default::default(),
         };
         let tail = [
             ProviderEvent::Usage { usage },

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::http::{self, Api, StreamDecoder};
 use super::sse::SseEvent;
 use super::{EventStream, Provider, ProviderError, ProviderEvent, ProviderRequest, Usage};
+use crate::domain::TokenDetails;
 use crate::keys::ApiKey;
 
 /// The Gemini API at a base URL such as `https://generativelanguage.googleapis.com/v1beta`. Its
@@ -103,6 +104,11 @@ fn usage_of(response: &Value) -> Option<Usage> {
         input_tokens: http::count(usage, "promptTokenCount"),
         output_tokens: output,
         total_tokens: http::count(usage, "totalTokenCount"),
+        details: TokenDetails {
+            cached_tokens: http::count(usage, "cachedContentTokenCount"),
+            cache_write_tokens: None,
+            reasoning_tokens: thoughts,
+        },
     })
 }
 

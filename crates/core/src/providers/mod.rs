@@ -50,6 +50,9 @@ pub struct Usage {
     pub output_tokens: Option<i64>,
     /// Total tokens; providers that do not send it get input + output when both are known.
     pub total_tokens: Option<i64>,
+    /// Cache reads and writes (parts of the input) and reasoning (part of the output).
+    #[serde(flatten)]
+    pub details: crate::domain::TokenDetails,
 }
 
 /// One thing a provider tells the runner while a run is under way.
@@ -151,6 +154,8 @@ pub fn build(config: &ProviderConfig, keys: &dyn KeySource) -> Result<Arc<dyn Pr
         if let Some(var) = &config.key_env {
             return Err(Error::MissingKey {
                 provider: config.name.clone(),
+                origin: crate::secrets::Origin::parse(&config.base_url)
+                    .map_or_else(|_| config.base_url.clone(), |o| o.to_string()),
                 env: var.clone(),
             });
         }

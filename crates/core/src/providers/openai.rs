@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::http::{self, Api, StreamDecoder};
 use super::sse::SseEvent;
 use super::{EventStream, Provider, ProviderError, ProviderEvent, ProviderRequest, Usage};
+use crate::domain::TokenDetails;
 use crate::keys::ApiKey;
 
 /// A Chat Completions API at a base URL such as `https://api.openai.com/v1` or
@@ -65,6 +66,15 @@ fn usage_of(value: &Value) -> Option<Usage> {
         input_tokens: http::count(usage, "prompt_tokens"),
         output_tokens: http::count(usage, "completion_tokens"),
         total_tokens: http::count(usage, "total_tokens"),
+        details: TokenDetails {
+            cached_tokens: usage
+                .get("prompt_tokens_details")
+                .and_then(|d| http::count(d, "cached_tokens")),
+            cache_write_tokens: None,
+            reasoning_tokens: usage
+                .get("completion_tokens_details")
+                .and_then(|d| http::count(d, "reasoning_tokens")),
+        },
     })
 }
 

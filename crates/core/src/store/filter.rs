@@ -2,7 +2,7 @@
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use crate::domain::{to_micros, Cursor, RunFilter, Whose};
+use crate::domain::{to_micros, Cursor, RatingFilter, RunFilter, Whose};
 use crate::store::{search, time_key};
 
 /// Which tables beside `runs r` a query reads.
@@ -14,30 +14,28 @@ pub(crate) enum Texts {
     With,
 }
 
-/// A filter turned into SQL: whether it searches (which decides the order clause) and whether it
-/// can match anything at all.
+/// A filter turned into SQL: whether it can match anything at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Compiled {
-    searching: bool,
     /// False when the filter can match nothing (a search with no searchable words).
     pub matches_any: bool,
 }
 
 impl Compiled {
-    /// ` ORDER BY ...` for newest first.
-    ///
-    /// A search is driven by the search index, whose hits come in rowid (`seq`, time) order: read
-    /// newest first, a page stops after its last row instead of collecting and sorting every hit.
+    /// ` ORDER BY ...` for newest first: the time key, which every query here has as `r.seq`.
     pub fn newest_first(self) -> &'static str {
-        if self.searching {
-            " ORDER BY f.rowid DESC"
-        } else {
-            " ORDER BY r.seq DESC"
-        }
+        " ORDER BY r.seq DESC"
     }
 }
 
+/// The full-text indexes a search reads: what was sent and received, and the notes.
+const SEARCHED: [&str; 2] = ["runs_fts", "notes_fts"];
+
 /// Appends ` FROM ... WHERE ...` for the filter and cursor to `query`.
+///
+/// A search matches a run whose texts or whose note have every word; the hits of both indexes are
+/// collected as a set of time keys (see [`push_page_from_where`] for the one query that must not
+/// read every hit: a page).
 pub(crate) fn push_from_where(
     query: &mut QueryBuilder<'_, Sqlite>,
     filter: &RunFilter,
@@ -47,32 +45,89 @@ pub(crate) fn push_from_where(
     let search = filter.query.as_deref().filter(|q| !q.trim().is_empty());
     let fts = search.and_then(search::fts_query);
     let compiled = Compiled {
-        searching: fts.is_some(),
         matches_any: search.is_none() || fts.is_some(),
     };
-    query.push(if fts.is_some() {
-        " FROM runs_fts f JOIN runs r ON r.seq = f.rowid"
-    } else {
-        " FROM runs r"
-    });
+    query.push(" FROM runs r");
     if texts == Texts::With {
         query.push(" JOIN run_texts t ON t.seq = r.seq");
     }
-    // The time key of a run: in a search, the index's rowid, so that it can seek to the range.
-    let key = if fts.is_some() { "f.rowid" } else { "r.seq" };
     let mut clauses = Clauses { query, any: false };
     if let Some(fts) = fts {
-        clauses.next().push("f.runs_fts MATCH ").push_bind(fts);
+        let query = clauses.next();
+        query.push("r.seq IN (");
+        for (i, table) in SEARCHED.iter().enumerate() {
+            if i > 0 {
+                query.push(" UNION ");
+            }
+            query
+                .push(format!("SELECT rowid FROM {table} WHERE {table} MATCH "))
+                .push_bind(fts.clone());
+        }
+        query.push(")");
     }
+    push_conditions(&mut clauses, filter, cursor, "r.seq");
+    compiled
+}
+
+/// Appends ` FROM ... WHERE ...` for one page of `limit` runs under the filter and cursor; the
+/// caller adds [`Compiled::newest_first`] and the limit.
+///
+/// A search reads each index newest first and stops after `limit` hits that pass the filter (the
+/// index's hits come in time order): the page is the newest `limit` of those two short lists, so
+/// a page costs the same however many runs match.
+pub(crate) fn push_page_from_where(
+    query: &mut QueryBuilder<'_, Sqlite>,
+    filter: &RunFilter,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> Compiled {
+    let search = filter.query.as_deref().filter(|q| !q.trim().is_empty());
+    let Some(fts) = search.and_then(search::fts_query) else {
+        return push_from_where(query, filter, cursor, Texts::Without);
+    };
+    query.push(" FROM runs r WHERE r.seq IN (");
+    for (i, table) in SEARCHED.iter().enumerate() {
+        if i > 0 {
+            query.push(" UNION ALL ");
+        }
+        query.push(format!(
+            "SELECT seq FROM (SELECT r.seq AS seq FROM {table} f JOIN runs r ON r.seq = f.rowid"
+        ));
+        let mut clauses = Clauses {
+            query: &mut *query,
+            any: false,
+        };
+        clauses
+            .next()
+            .push(format!("f.{table} MATCH "))
+            .push_bind(fts.clone());
+        // The time key is the index's rowid here, so that it can seek to the range.
+        push_conditions(&mut clauses, filter, cursor, "f.rowid");
+        query
+            .push(" ORDER BY f.rowid DESC LIMIT ")
+            .push_bind(limit)
+            .push(")");
+    }
+    query.push(")");
+    Compiled { matches_any: true }
+}
+
+/// The filter's conditions beside the search; `key` names the run's time key.
+fn push_conditions(
+    clauses: &mut Clauses<'_, '_>,
+    filter: &RunFilter,
+    cursor: Option<&Cursor>,
+    key: &str,
+) {
     if let Some(prompt_id) = &filter.prompt_id {
         clauses
             .next()
             .push("r.prompt_id = ")
             .push_bind(prompt_id.0.clone());
     }
-    push_any_of(&mut clauses, "r.model", filter.models.iter().cloned());
+    push_any_of(clauses, "r.model", filter.models.iter().cloned());
     push_any_of(
-        &mut clauses,
+        clauses,
         "r.status",
         filter.statuses.iter().map(|s| s.as_str().to_owned()),
     );
@@ -85,6 +140,35 @@ pub(crate) fn push_from_where(
         }
         None => {}
     }
+    if !filter.ratings.is_empty() {
+        let query = clauses.next();
+        query.push("(");
+        for (i, rating) in filter.ratings.iter().enumerate() {
+            if i > 0 {
+                query.push(" OR ");
+            }
+            query.push(match rating {
+                RatingFilter::Up => "r.seq IN (SELECT seq FROM run_annotations WHERE rating = 1)",
+                RatingFilter::Down => {
+                    "r.seq IN (SELECT seq FROM run_annotations WHERE rating = -1)"
+                }
+                RatingFilter::None => {
+                    "r.seq NOT IN (SELECT seq FROM run_annotations WHERE rating IS NOT NULL)"
+                }
+            });
+        }
+        query.push(")");
+    }
+    if !filter.tags.is_empty() {
+        let query = clauses.next();
+        query.push("r.seq IN (SELECT seq FROM run_tags WHERE tag IN (");
+        let mut list = query.separated(", ");
+        for tag in &filter.tags {
+            list.push_bind(tag.trim().to_owned());
+        }
+        query.push("))");
+    }
+    push_any_of(&mut clauses, "r.source", filter.sources.iter().cloned());
     // Times become key ranges (`seq >> 10` is the time): ranges on the rowid that both the table
     // and the search index can seek to.
     if let Some(since) = filter.since {
@@ -104,7 +188,6 @@ pub(crate) fn push_from_where(
     if let Some(cursor) = cursor {
         clauses.next().push(key).push(" < ").push_bind(cursor.key);
     }
-    compiled
 }
 
 struct Clauses<'q, 'a> {

@@ -125,6 +125,8 @@ impl Store {
         started.response.clear();
         started.stop_reason = None;
         started.error_message = None;
+        // Priced when it ends, with its token counts (see `prices`).
+        started.cost = None;
         let mut tx = WriteTx::begin(self.pool()).await?;
         let key = KeyAllocator::default()
             .allocate(&mut tx, to_micros(run.created_at))
@@ -145,6 +147,9 @@ impl Store {
             .bind(to_micros(now()))
             .execute(&mut *tx)
             .await?;
+        // Queued for export from the start (sent once it is no longer running), so a run whose
+        // process dies is still sent when it is marked interrupted.
+        crate::store::otel::enqueue(self, &mut tx, key).await?;
         tx.commit().await?;
         Ok(InFlight {
             key,
@@ -207,7 +212,9 @@ impl Store {
         let updated = sqlx::query(
             "UPDATE runs SET status = ?, tokens_used = ?, input_tokens = ?, output_tokens = ?, \
              execution_time_ms = ?, ttft_ms = ?, stop_reason = ?, error_message = ?, params = ?, \
-             variables = ?, response_chars = ?, preview = ? WHERE seq = ? AND status = 'running'",
+             variables = ?, response_chars = ?, preview = ?, cached_tokens = ?, cache_write_tokens = ?, \
+             reasoning_tokens = ?, cost_usd = ?, cost_source = ?, priced_as = ? \
+             WHERE seq = ? AND status = 'running'",
         )
         .bind(ended.status.as_str())
         .bind(ended.tokens_used)
@@ -221,6 +228,12 @@ impl Store {
         .bind(json_object_text(&ended.variables)?)
         .bind(ended.response.chars().count() as i64)
         .bind(row.preview())
+        .bind(ended.token_details.cached_tokens)
+        .bind(ended.token_details.cache_write_tokens)
+        .bind(ended.token_details.reasoning_tokens)
+        .bind(ended.cost.as_ref().and_then(|c| c.usd))
+        .bind(ended.cost.as_ref().map(|c| c.source.as_str()))
+        .bind(ended.cost.as_ref().and_then(|c| c.priced_as.as_deref()))
         .bind(run.key)
         .execute(&mut *tx)
         .await?
@@ -235,6 +248,7 @@ impl Store {
                 .bind(run.key)
                 .execute(&mut *tx)
                 .await?;
+            crate::store::otel::enqueue(self, &mut tx, run.key).await?;
         }
         tx.commit().await?;
         if updated > 0 {
@@ -330,11 +344,21 @@ pub(crate) fn as_recorded(key: i64, run: &NewRun, preview: String) -> Run {
             preview,
             response_chars: run.response.chars().count() as i64,
             owner: None,
+            annotation: Default::default(),
+            source: run.origin.source().to_owned(),
+            thread_id: run.origin.thread_id.clone(),
+            token_details: run.token_details,
+            cost_usd: run.cost.as_ref().and_then(|c| c.usd),
+            cost_source: run.cost.as_ref().map(|c| c.source),
+            priced_as: run.cost.as_ref().and_then(|c| c.priced_as.clone()),
         },
         stop_reason: run.stop_reason.clone(),
         params: object(&run.params),
         variables: object(&run.variables),
         prompt_text: run.prompt_text.clone(),
         response: run.response.clone(),
+        resolved_model: run.origin.resolved_model.clone(),
+        system_prompt: run.origin.system_prompt.clone(),
+        context: run.origin.context.clone(),
     }
 }

@@ -1,26 +1,37 @@
 //! The SQLite history store. One module per table; SQL and SQLite specifics stay in here, so that
 //! another backend (PostgreSQL for teams) can sit beside it.
 
+pub mod annotations;
+pub mod costs;
 pub mod deletions;
 pub mod desktop;
 mod filter;
+mod identity;
 pub mod in_flight;
+pub mod otel;
 pub mod prompts;
 pub mod providers;
+pub mod retention;
 pub mod runs;
 pub mod search;
+mod source;
 pub mod stats;
 pub mod team;
+pub mod storage;
+pub mod tags;
 pub mod time_key;
 pub mod transfer;
+pub mod user_prices;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 use crate::error::{Error, Result};
@@ -36,6 +47,9 @@ pub const APP_IDENTIFIER: &str = "dev.promptline.desktop";
 /// anyway (a re-read costs a microsecond); a larger cache only keeps, in every pooled connection
 /// of a long-running app, what a count or an export streamed through. (Imports set their own.)
 pub(crate) const CACHE_SIZE: &str = "-2048";
+
+/// How long a write waits for another connection's write transaction before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE_NAME: &str = "promptline.db";
@@ -137,6 +151,8 @@ pub struct Store {
     pool: SqlitePool,
     /// This process's claim on the runs it has in flight (see [`in_flight`]).
     live: Arc<in_flight::Liveness>,
+    /// Whether runs recorded through this handle (and its clones) go into the export outbox.
+    live_export: Arc<AtomicBool>,
 }
 
 impl Store {
@@ -166,7 +182,13 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
+            // Long enough to outwait an import, which holds the write lock for its one
+            // transaction (about 20 s for a 100,000-run file): a run finishing meanwhile waits to
+            // be recorded instead of failing.
+            .busy_timeout(BUSY_TIMEOUT)
+            // Takes effect in a new file only (an existing one switches when compacted): deletes
+            // can then hand pages back to the file system without rewriting the file.
+            .auto_vacuum(SqliteAutoVacuum::Incremental)
             .pragma("temp_store", "memory")
             .pragma("cache_size", CACHE_SIZE);
         let pool = SqlitePoolOptions::new()
@@ -227,6 +249,7 @@ impl Store {
         Ok(Self {
             pool,
             live: Arc::new(in_flight::Liveness::for_database(path)),
+            live_export: Arc::default(),
         })
     }
 

@@ -42,6 +42,8 @@ struct SummaryRow {
     run_count: i64,
     last_run_at: Option<i64>,
     last_status: Option<String>,
+    cost_usd: f64,
+    priced_runs: i64,
 }
 
 /// A name for a prompt that only has text: its first words, at most 60 characters.
@@ -202,6 +204,8 @@ impl Store {
                     run_count: row.run_count,
                     last_run_at: row.last_run_at.map(from_micros),
                     last_status: row.last_status.map(|s| s.parse()).transpose()?,
+                    cost_usd: row.cost_usd,
+                    priced_runs: row.priced_runs,
                 })
             })
             .collect()

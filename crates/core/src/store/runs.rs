@@ -5,7 +5,7 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::{
     from_micros, to_micros, Cursor, NewRun, Page, PromptId, Run, RunFilter, RunId, RunStatus,
-    RunSummary,
+    RunSummary, TokenDetails,
 };
 use crate::error::{Error, Result};
 use crate::store::filter::{self, Texts};
@@ -20,17 +20,29 @@ pub const MAX_PAGE_SIZE: i64 = 1000;
 pub const PREVIEW_CHARS: usize = 160;
 
 const SUMMARY_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
-     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, r.owner";
+     r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
+     r.source, r.thread_id, r.cached_tokens, r.cache_write_tokens, r.reasoning_tokens, r.cost_usd, \
+     r.cost_source, r.priced_as, \
+     (SELECT a.rating FROM run_annotations a WHERE a.seq = r.seq) AS rating, \
+     (SELECT group_concat(g.tag, char(31)) FROM run_tags g WHERE g.seq = r.seq) AS tags, \
+     (SELECT a.note FROM run_annotations a WHERE a.seq = r.seq) AS note, r.owner";
 
 /// [`SUMMARY_COLUMNS`] as named by a subquery that selected them.
 const PAGE_JSON_COLUMNS: &str = "id, prompt_id, created_at, model, provider, status, tokens_used, \
-     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars, owner";
+     input_tokens, output_tokens, execution_time_ms, ttft_ms, error_message, preview, response_chars, source, thread_id, \
+     cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, cost_source, priced_as, rating, tags, note, owner";
 
 pub(crate) const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, r.tokens_used, \
      r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.error_message, r.preview, r.response_chars, \
+     r.source, r.thread_id, r.cached_tokens, r.cache_write_tokens, r.reasoning_tokens, r.cost_usd, r.cost_source, \
+     r.priced_as, \
+     (SELECT a.rating FROM run_annotations a WHERE a.seq = r.seq) AS rating, \
+     (SELECT group_concat(g.tag, char(31)) FROM run_tags g WHERE g.seq = r.seq) AS tags, \
+     (SELECT a.note FROM run_annotations a WHERE a.seq = r.seq) AS note, \
      r.owner, r.stop_reason, r.params, r.variables, t.prompt_text, \
      CASE WHEN r.status = 'running' THEN coalesce((SELECT group_concat(x.text, '' ORDER BY x.piece) \
-     FROM run_pieces x WHERE x.seq = r.seq), t.response) ELSE t.response END AS response";
+     FROM run_pieces x WHERE x.seq = r.seq), t.response) ELSE t.response END AS response, \
+     r.resolved_model, t.system_prompt, t.context";
 
 /// `runs r` with its texts, for queries that read a run in full.
 pub(crate) const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
@@ -38,7 +50,8 @@ pub(crate) const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.se
 /// The columns a new run is written with, in the order [`insert_rows`] binds them.
 const INSERT_COLUMNS: &str = "INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, \
      tokens_used, input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, \
-     params, variables, response_chars, preview) ";
+     params, variables, response_chars, preview, source, thread_id, resolved_model, cached_tokens, \
+     cache_write_tokens, reasoning_tokens, cost_usd, cost_source, priced_as) ";
 
 /// The summary columns of a run; also read as one element of a page's JSON array (a sequence
 /// in the order of [`SUMMARY_COLUMNS`]).
@@ -58,6 +71,18 @@ struct SummaryRow {
     error_message: Option<String>,
     preview: String,
     response_chars: i64,
+    source: String,
+    thread_id: Option<String>,
+    cached_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
+    reasoning_tokens: Option<i64>,
+    cost_usd: Option<f64>,
+    cost_source: Option<String>,
+    priced_as: Option<String>,
+    rating: Option<i64>,
+    /// The run's tags joined by U+001F (a character no tag contains).
+    tags: Option<String>,
+    note: Option<String>,
     owner: Option<String>,
 }
 
@@ -78,6 +103,24 @@ impl SummaryRow {
             error_message: self.error_message,
             preview: self.preview,
             response_chars: self.response_chars,
+            annotation: crate::domain::Annotation {
+                rating: self.rating.and_then(crate::domain::Rating::from_i64),
+                tags: self
+                    .tags
+                    .map(|t| t.split('\u{1f}').map(str::to_owned).collect())
+                    .unwrap_or_default(),
+                note: self.note,
+            },
+            source: self.source,
+            thread_id: self.thread_id,
+            token_details: TokenDetails {
+                cached_tokens: self.cached_tokens,
+                cache_write_tokens: self.cache_write_tokens,
+                reasoning_tokens: self.reasoning_tokens,
+            },
+            cost_usd: self.cost_usd,
+            cost_source: self.cost_source.as_deref().map(str::parse).transpose()?,
+            priced_as: self.priced_as,
             owner: self.owner,
         })
     }
@@ -97,6 +140,9 @@ pub(crate) struct FullRow {
     variables: String,
     prompt_text: String,
     response: String,
+    resolved_model: Option<String>,
+    system_prompt: Option<String>,
+    context: String,
 }
 
 impl FullRow {
@@ -108,6 +154,9 @@ impl FullRow {
             variables: serde_json::from_str(&self.variables)?,
             prompt_text: self.prompt_text,
             response: self.response,
+            resolved_model: self.resolved_model,
+            system_prompt: self.system_prompt,
+            context: serde_json::from_str(&self.context)?,
         })
     }
 }
@@ -143,6 +192,7 @@ pub(crate) struct RunRow<'a> {
     preview: String,
     params: String,
     variables: String,
+    context: String,
 }
 
 impl<'a> RunRow<'a> {
@@ -151,7 +201,7 @@ impl<'a> RunRow<'a> {
         &self.preview
     }
 
-    /// The time key the row is written under.
+    /// The time key it is written under.
     pub(crate) fn key(&self) -> i64 {
         self.key
     }
@@ -163,6 +213,7 @@ impl<'a> RunRow<'a> {
             preview: preview_of(&run.response, run.error_message.as_deref()),
             params: json_object_text(&run.params)?,
             variables: json_object_text(&run.variables)?,
+            context: serde_json::to_string(&run.origin.context)?,
         })
     }
 }
@@ -193,7 +244,16 @@ pub(crate) async fn insert_rows(
             .push_bind(&row.params)
             .push_bind(&row.variables)
             .push_bind(run.response.chars().count() as i64)
-            .push_bind(&row.preview);
+            .push_bind(&row.preview)
+            .push_bind(run.origin.source())
+            .push_bind(&run.origin.thread_id)
+            .push_bind(&run.origin.resolved_model)
+            .push_bind(run.token_details.cached_tokens)
+            .push_bind(run.token_details.cache_write_tokens)
+            .push_bind(run.token_details.reasoning_tokens)
+            .push_bind(run.cost.as_ref().and_then(|c| c.usd))
+            .push_bind(run.cost.as_ref().map(|c| c.source.as_str()))
+            .push_bind(run.cost.as_ref().and_then(|c| c.priced_as.as_deref()));
     });
     query.push(" ON CONFLICT (id) DO NOTHING RETURNING seq");
     let mut inserted: Vec<i64> = query.build_query_scalar().fetch_all(&mut *conn).await?;
@@ -214,12 +274,15 @@ pub(crate) async fn insert_texts(
     if texts.is_empty() {
         return Ok(());
     }
-    let mut query =
-        QueryBuilder::<Sqlite>::new("INSERT INTO run_texts (seq, prompt_text, response) ");
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO run_texts (seq, prompt_text, response, system_prompt, context) ",
+    );
     query.push_values(texts, |mut b, row| {
         b.push_bind(row.key)
             .push_bind(&row.run.prompt_text)
-            .push_bind(&row.run.response);
+            .push_bind(&row.run.response)
+            .push_bind(&row.run.origin.system_prompt)
+            .push_bind(&row.context);
     });
     query.build().execute(&mut *conn).await?;
     Ok(())
@@ -251,6 +314,7 @@ impl Store {
             )));
         }
         insert_texts(&mut tx, &rows, &inserted).await?;
+        crate::store::otel::enqueue(self, &mut tx, key).await?;
         let [RunRow { preview, .. }] = rows;
         tx.commit().await?;
         Ok(as_recorded(key, run, preview))
@@ -284,7 +348,7 @@ impl Store {
             "SELECT json_group_array(json_array(seq, json_array({PAGE_JSON_COLUMNS})) ORDER BY seq DESC) \
              FROM (SELECT r.seq, {SUMMARY_COLUMNS}"
         ));
-        let compiled = filter::push_from_where(&mut query, filter, cursor, Texts::Without);
+        let compiled = filter::push_page_from_where(&mut query, filter, cursor, limit + 1);
         if !compiled.matches_any {
             return Ok(Page {
                 items: Vec::new(),
@@ -308,6 +372,30 @@ impl Store {
             .map(|row| row.1.into_summary())
             .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, next_cursor })
+    }
+
+    /// The runs of a conversation (llm's thread), oldest first: what the app shows as a run's
+    /// thread. Empty for an id no run has.
+    pub async fn thread_runs(&self, thread_id: &str) -> Result<Vec<RunSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM runs r INDEXED BY runs_by_thread \
+             WHERE r.thread_id = ? ORDER BY r.seq LIMIT {MAX_PAGE_SIZE}"
+        );
+        let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
+            .bind(thread_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(SummaryRow::into_summary).collect()
+    }
+
+    /// The distinct sources in the history with their run counts, most runs first.
+    pub async fn sources_in_history(&self) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT source, count(*) AS n FROM runs INDEXED BY runs_by_source \
+             GROUP BY source ORDER BY n DESC, source",
+        )
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// How many runs match `filter`.
@@ -380,6 +468,27 @@ impl Store {
         )
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// The run just before this one among its prompt's runs (for an ad-hoc run, among the
+    /// ad-hoc runs): what "compare with the previous run" compares with. `None` for the first.
+    pub async fn previous_run(&self, id: &RunId) -> Result<Option<RunSummary>> {
+        let me: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT seq, prompt_id FROM runs WHERE id = ?")
+                .bind(id.as_str())
+                .fetch_optional(self.pool())
+                .await?;
+        let (seq, prompt_id) = me.ok_or_else(|| Error::not_found("run", id.as_str()))?;
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM runs r WHERE r.prompt_id IS ? AND r.seq < ? \
+             ORDER BY r.seq DESC LIMIT 1"
+        );
+        let row: Option<SummaryRow> = sqlx::query_as(&sql)
+            .bind(prompt_id)
+            .bind(seq)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(SummaryRow::into_summary).transpose()
     }
 
     /// Whether a run's status is one that still has a response worth showing.

@@ -1,5 +1,5 @@
 //! Analytics over the runs a filter matches: runs per day by status, and per model the runs,
-//! errors, tokens and latency (median and 95th percentile of the successful runs).
+//! errors, tokens, cost and latency (median and 95th percentile of the successful runs).
 
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite};
@@ -39,7 +39,7 @@ impl StatusCounts {
 
 /// One calendar day of runs.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayStats {
     /// The day, `YYYY-MM-DD`, in the time zone the report was asked for.
     pub day: String,
@@ -47,11 +47,15 @@ pub struct DayStats {
     pub runs: StatusCounts,
     /// Tokens its runs used.
     pub tokens: i64,
+    /// What its priced runs cost, in US dollars.
+    pub cost_usd: f64,
+    /// How many of its runs have a cost.
+    pub priced_runs: i64,
 }
 
 /// One model's runs.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelStats {
     /// The provider, e.g. `openai`.
     pub provider: String,
@@ -65,16 +69,37 @@ pub struct ModelStats {
     pub p50_ms: Option<i64>,
     /// 95th percentile execution time of its successful runs, in milliseconds.
     pub p95_ms: Option<i64>,
+    /// Its runs rated up.
+    pub rated_up: i64,
+    /// Its runs rated down.
+    pub rated_down: i64,
+    /// What its priced runs cost, in US dollars.
+    pub cost_usd: f64,
+    /// How many of its runs have a cost.
+    pub priced_runs: i64,
+}
+
+impl ModelStats {
+    /// The cost of 1,000 of its runs at the average of those priced; `None` when none is.
+    pub fn cost_per_1k_runs(&self) -> Option<f64> {
+        (self.priced_runs > 0).then(|| self.cost_usd / self.priced_runs as f64 * 1000.0)
+    }
 }
 
 /// What the analytics view shows for a filter.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunStats {
     /// Every run the filter matches, by status.
     pub runs: StatusCounts,
     /// Tokens they used.
     pub tokens: i64,
+    /// What the priced ones cost, in US dollars (the sum of the runs' costs).
+    pub cost_usd: f64,
+    /// How many have a cost; the others have no known price and count for nothing above.
+    pub priced_runs: i64,
+    /// What the priced ones of the current calendar month (in the report's time zone) cost.
+    pub month_cost_usd: f64,
     /// Days with runs, oldest first (at most [`MAX_DAYS`], the latest).
     pub days: Vec<DayStats>,
     /// Models, most runs first.
@@ -87,8 +112,28 @@ const COUNT_COLUMNS: &str = "sum(r.status = 'success'), sum(r.status = 'error'),
      sum(r.status = 'running'), coalesce(sum(r.tokens_used), 0)";
 
 type Counted = (i64, i64, i64, i64, i64, i64, i64);
-type DayRow = (String, i64, i64, i64, i64, i64, i64, i64);
-type ModelRow = (String, String, i64, i64, i64, i64, i64, i64, i64);
+/// A day's row: the day, the counts by status and tokens, then cost and priced runs.
+type DayRow = (String, i64, i64, i64, i64, i64, i64, i64, f64, i64);
+/// A model's row: provider, model, the counts by status and tokens, runs rated up and down, then
+/// cost and priced runs.
+type ModelRow = (
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    f64,
+    i64,
+);
+
+/// The cost of the priced runs and how many they are, as a query's last two result columns.
+const COST_COLUMNS: &str = "coalesce(sum(r.cost_usd), 0.0), count(r.cost_usd)";
 
 fn status_counts(
     (success, error, timeout, cancelled, interrupted, running, _): Counted,
@@ -116,21 +161,28 @@ impl Store {
         let mut stats = RunStats {
             runs: StatusCounts::default(),
             tokens: 0,
+            cost_usd: 0.0,
+            priced_runs: 0,
+            month_cost_usd: 0.0,
             days: Vec::new(),
             models: Vec::new(),
         };
 
         // The time key is microseconds << 10: `seq >> 10` is the run's time.
         let mut days = QueryBuilder::<Sqlite>::new("SELECT date((r.seq >> 10) / 1000000 + ");
-        days.push_bind(offset_seconds)
-            .push(format!(", 'unixepoch') AS day, {COUNT_COLUMNS}"));
+        days.push_bind(offset_seconds).push(format!(
+            ", 'unixepoch') AS day, {COUNT_COLUMNS}, {COST_COLUMNS}"
+        ));
         if !filter::push_from_where(&mut days, filter, None, Texts::Without).matches_any {
             return Ok(stats);
         }
         days.push(" GROUP BY day ORDER BY day");
 
-        let mut models =
-            QueryBuilder::<Sqlite>::new(format!("SELECT r.provider, r.model, {COUNT_COLUMNS}"));
+        let mut models = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT r.provider, r.model, {COUNT_COLUMNS}, \
+             sum(r.seq IN (SELECT seq FROM run_annotations WHERE rating = 1)), \
+             sum(r.seq IN (SELECT seq FROM run_annotations WHERE rating = -1)), {COST_COLUMNS}"
+        ));
         filter::push_from_where(&mut models, filter, None, Texts::Without);
         models.push(" GROUP BY r.provider, r.model ORDER BY count(*) DESC, r.provider, r.model");
 
@@ -159,7 +211,10 @@ impl Store {
         )?;
 
         let skip = day_rows.len().saturating_sub(MAX_DAYS);
-        for (day, a, b, c, d, e, f, g) in day_rows {
+        let this_month = (chrono::Utc::now() + chrono::Duration::seconds(offset_seconds))
+            .format("%Y-%m-")
+            .to_string();
+        for (day, a, b, c, d, e, f, g, cost_usd, priced_runs) in day_rows {
             let counted = (a, b, c, d, e, f, g);
             let tokens = counted.6;
             let runs = status_counts(counted);
@@ -170,20 +225,37 @@ impl Store {
             stats.runs.interrupted += runs.interrupted;
             stats.runs.running += runs.running;
             stats.tokens += tokens;
-            stats.days.push(DayStats { day, runs, tokens });
+            stats.cost_usd += cost_usd;
+            stats.priced_runs += priced_runs;
+            if day.starts_with(&this_month) {
+                stats.month_cost_usd += cost_usd;
+            }
+            stats.days.push(DayStats {
+                day,
+                runs,
+                tokens,
+                cost_usd,
+                priced_runs,
+            });
         }
         stats.days.drain(..skip);
 
         stats.models = model_rows
             .into_iter()
-            .map(|(provider, model, a, b, c, d, e, f, g)| ModelStats {
-                provider,
-                model,
-                tokens: g,
-                runs: status_counts((a, b, c, d, e, f, g)),
-                p50_ms: None,
-                p95_ms: None,
-            })
+            .map(
+                |(provider, model, a, b, c, d, e, f, g, up, down, cost_usd, priced_runs)| ModelStats {
+                    provider,
+                    model,
+                    tokens: g,
+                    runs: status_counts((a, b, c, d, e, f, g)),
+                    p50_ms: None,
+                    p95_ms: None,
+                    rated_up: up,
+                    rated_down: down,
+                    cost_usd,
+                    priced_runs,
+                },
+            )
             .collect();
 
         for (provider, model, ms, rank, n) in latency_rows {

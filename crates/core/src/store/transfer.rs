@@ -4,14 +4,17 @@ use std::collections::HashSet;
 use std::io::{BufRead, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::domain::{to_micros, NewRun, PromptId, Run, RunFilter, RunId, RunStatus};
+use crate::domain::{
+    to_micros, Annotation, ContextMessage, CostSource, NewRun, PromptId, Rating, Run, RunCost,
+    RunFilter, RunId, RunOrigin, RunStatus, TokenDetails,
+};
 use crate::error::{Error, Result};
 use crate::store::time_key::{self, KeyAllocator};
-use crate::store::{prompts, runs, Store, CACHE_SIZE};
+use crate::store::{annotations, prompts, runs, tags, Store, CACHE_SIZE};
 
 /// The trigger that indexes new run texts for search (see the init migration).
 const FTS_INSERT_TRIGGER: &str = "run_texts_fts_after_insert";
@@ -53,6 +56,7 @@ const IMPORT_BATCH_RUNS: usize = 100;
 const IMPORT_BATCH_BYTES: usize = 8 << 20;
 
 /// What an import did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     /// Runs added.
@@ -61,6 +65,12 @@ pub struct ImportReport {
     pub runs_skipped: u64,
     /// Prompts created for prompt ids that were not yet prompts.
     pub prompts_added: u64,
+    /// Distinct conversations (thread ids) among the runs read.
+    pub threads: u64,
+    /// The time of the earliest run read.
+    pub first_at: Option<DateTime<Utc>>,
+    /// The time of the latest run read.
+    pub last_at: Option<DateTime<Utc>>,
 }
 
 /// One line of an import file: Promptline's own export, or the JSONL of `datagen/gen_runs.py`
@@ -100,9 +110,62 @@ struct ImportLine {
     system: Option<String>,
     #[serde(default)]
     variables: Option<serde_json::Value>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    thread_id: Option<String>,
+    #[serde(default)]
+    resolved_model: Option<String>,
+    #[serde(default)]
+    system_prompt: Option<String>,
+    #[serde(default)]
+    context: Option<Vec<ContextMessage>>,
+    cached_tokens: Option<i64>,
+    #[serde(default)]
+    cache_write_tokens: Option<i64>,
+    #[serde(default)]
+    reasoning_tokens: Option<i64>,
+    /// The provider's own usage details, as datagen (and `llm`) keep them.
+    #[serde(default)]
+    token_details: Option<serde_json::Value>,
+    #[serde(default)]
+    cost_usd: Option<f64>,
+    #[serde(default)]
+    cost_source: Option<String>,
+    #[serde(default)]
+    priced_as: Option<String>,
+    rating: Option<String>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    note: Option<String>,
 }
 
+/// The source of JSONL runs whose line does not name one.
+pub const SOURCE_JSONL: &str = "jsonl";
+
 impl ImportLine {
+    /// The annotation the line carries (rating, tags, note), checked like the CLI checks them.
+    fn annotation(&mut self) -> std::result::Result<Annotation, String> {
+        let rating = match self.rating.take().as_deref().map(str::trim) {
+            None | Some("") | Some("none") => None,
+            Some(text) => Some(text.parse::<Rating>().map_err(|e| e.to_string())?),
+        };
+        let mut tags = self
+            .tags
+            .take()
+            .unwrap_or_default()
+            .iter()
+            .map(|t| tags::normalize_tag(t))
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| e.to_string())?;
+        tags.sort();
+        tags.dedup();
+        let note =
+            annotations::normalize_note(self.note.take().as_deref()).map_err(|e| e.to_string())?;
+        Ok(Annotation { rating, tags, note })
+    }
+
     fn into_new_run(self) -> std::result::Result<NewRun, String> {
         if self.id.trim().is_empty() {
             return Err("`id` is empty".into());
@@ -123,21 +186,21 @@ impl ImportLine {
             ("output_tokens", self.output_tokens),
             ("execution_time_ms", self.execution_time_ms),
             ("ttft_ms", self.ttft_ms),
+            ("cached_tokens", self.cached_tokens),
+            ("cache_write_tokens", self.cache_write_tokens),
+            ("reasoning_tokens", self.reasoning_tokens),
         ] {
             if value.is_some_and(|v| v < 0) {
                 return Err(format!("`{name}` is negative"));
             }
         }
-        let mut params = match self.params.or(self.options) {
+        let params = match self.params.or(self.options) {
             None | Some(serde_json::Value::Null) => serde_json::Map::new(),
             Some(serde_json::Value::Object(map)) => map,
             Some(_) => return Err("`params` must be a JSON object".into()),
         };
-        if let Some(system) = self.system {
-            params
-                .entry("system")
-                .or_insert(serde_json::Value::String(system));
-        }
+        // gen_runs.py calls the system prompt `system`; Promptline's export, `system_prompt`.
+        let system_prompt = self.system_prompt.or(self.system);
         let variables = match self.variables {
             None | Some(serde_json::Value::Null) => serde_json::json!({}),
             Some(v @ serde_json::Value::Object(_)) => v,
@@ -146,6 +209,32 @@ impl ImportLine {
         let provider = self
             .provider
             .unwrap_or_else(|| provider_for_model(&self.model).to_owned());
+        if self.cost_usd.is_some_and(|c| !(c.is_finite() && c >= 0.0)) {
+            return Err("`cost_usd` must be a number of US dollars, 0 or more".into());
+        }
+        let details = self
+            .token_details
+            .as_ref()
+            .map(token_details_of)
+            .unwrap_or_default();
+        let token_details = TokenDetails {
+            cached_tokens: self.cached_tokens.or(details.cached_tokens),
+            cache_write_tokens: self.cache_write_tokens.or(details.cache_write_tokens),
+            reasoning_tokens: self.reasoning_tokens.or(details.reasoning_tokens),
+        };
+        // A cost the file carries is kept with where it came from (an export read back is the
+        // same history); a file that does not say is `imported`. Runs without a cost are priced
+        // after the import, with this database's prices.
+        let cost = self.cost_usd.map(|usd| RunCost {
+            usd: Some(usd),
+            source: match self.cost_source.as_deref().map(str::parse) {
+                Some(Ok(source @ (CostSource::Table | CostSource::User | CostSource::Free))) => {
+                    source
+                }
+                _ => CostSource::Imported,
+            },
+            priced_as: self.priced_as,
+        });
         Ok(NewRun {
             id: RunId(self.id),
             prompt_id: self.prompt_id.filter(|p| !p.is_empty()).map(PromptId),
@@ -164,7 +253,43 @@ impl ImportLine {
             variables,
             prompt_text: self.prompt_text,
             response: self.response.unwrap_or_default(),
+            origin: RunOrigin {
+                source: Some(
+                    self.source
+                        .filter(|s| !s.trim().is_empty())
+                        .unwrap_or_else(|| SOURCE_JSONL.to_owned()),
+                ),
+                thread_id: self.thread_id.filter(|t| !t.is_empty()),
+                resolved_model: self.resolved_model.filter(|m| !m.is_empty()),
+                system_prompt,
+                context: self.context.unwrap_or_default(),
+            },
+            token_details,
+            cost,
         })
+    }
+}
+
+/// Cache and reasoning counts from a provider's usage details as `llm` and datagen keep them:
+/// OpenAI's `prompt_tokens_details.cached_tokens` and `*_tokens_details.reasoning_tokens`,
+/// Anthropic's `cache_read_input_tokens` and `cache_creation_input_tokens`, Gemini's
+/// `cachedContentTokenCount` and `thoughtsTokenCount`.
+fn token_details_of(details: &serde_json::Value) -> TokenDetails {
+    let count = |path: &str| {
+        details
+            .pointer(path)
+            .and_then(serde_json::Value::as_i64)
+            .filter(|n| *n >= 0)
+    };
+    TokenDetails {
+        cached_tokens: count("/prompt_tokens_details/cached_tokens")
+            .or_else(|| count("/input_tokens_details/cached_tokens"))
+            .or_else(|| count("/cache_read_input_tokens"))
+            .or_else(|| count("/cachedContentTokenCount")),
+        cache_write_tokens: count("/cache_creation_input_tokens"),
+        reasoning_tokens: count("/completion_tokens_details/reasoning_tokens")
+            .or_else(|| count("/output_tokens_details/reasoning_tokens"))
+            .or_else(|| count("/thoughtsTokenCount")),
     }
 }
 
@@ -204,13 +329,40 @@ impl Store {
         reader: impl BufRead,
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportReport> {
+        let lines = JsonlRuns {
+            source_name,
+            lines: reader.lines().enumerate(),
+            bytes: 0,
+            progress,
+        };
+        self.import_annotated(futures_util::stream::iter(lines))
+            .await
+    }
+
+    /// Imports runs in one transaction, whatever they come from (a JSONL file, another tool's
+    /// database): the one write path of every import. Ids are kept, so runs already present are
+    /// skipped; a prompt id that is not yet a prompt becomes one. The first error the stream
+    /// yields aborts the import and changes nothing.
+    pub async fn import_runs(
+        &self,
+        runs: impl Stream<Item = Result<NewRun>> + Unpin,
+    ) -> Result<ImportReport> {
+        self.import_annotated(runs.map(|run| run.map(|run| (run, Annotation::default()))))
+            .await
+    }
+
+    /// [`Store::import_runs`] for runs that come with their rating, tags and note.
+    async fn import_annotated(
+        &self,
+        runs: impl Stream<Item = Result<(NewRun, Annotation)>> + Unpin,
+    ) -> Result<ImportReport> {
         let mut conn = self.pool().acquire().await?;
         // A bulk load touches many index pages again and again: a larger cache keeps them from
         // being spilled to the WAL over and over. Set back below, on this connection only.
         sqlx::query("PRAGMA cache_size = -262144")
             .execute(&mut *conn)
             .await?;
-        let result = import_in_transaction(&mut conn, source_name, reader, progress).await;
+        let result = import_in_transaction(&mut conn, runs).await;
         sqlx::query(&format!("PRAGMA cache_size = {CACHE_SIZE}"))
             .execute(&mut *conn)
             .await?;
@@ -224,7 +376,53 @@ impl Store {
     }
 }
 
-/// The body of [`Store::import_jsonl`]: everything in one transaction on one connection.
+/// The runs of a JSONL file, one a line, reporting the bytes read as it goes.
+struct JsonlRuns<'a, L> {
+    source_name: &'a str,
+    lines: std::iter::Enumerate<L>,
+    bytes: u64,
+    progress: &'a mut dyn FnMut(u64),
+}
+
+impl<L: Iterator<Item = std::io::Result<String>>> Iterator for JsonlRuns<'_, L> {
+    type Item = Result<(NewRun, Annotation)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let Some((index, line)) = self.lines.next() else {
+                (self.progress)(self.bytes);
+                return None;
+            };
+            let line_no = index + 1;
+            let bad = |message: String| Error::BadImportLine {
+                path: self.source_name.to_owned(),
+                line: line_no,
+                message,
+            };
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => return Some(Err(bad(format!("cannot read: {e}")))),
+            };
+            self.bytes += line.len() as u64 + 1;
+            if line_no % 1000 == 0 {
+                (self.progress)(self.bytes);
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            return Some(
+                serde_json::from_str::<ImportLine>(&line)
+                    .map_err(|e| bad(format!("not a run: {e}")))
+                    .and_then(|mut parsed| {
+                        let annotation = parsed.annotation().map_err(bad)?;
+                        Ok((parsed.into_new_run().map_err(bad)?, annotation))
+                    }),
+            );
+        }
+    }
+}
+
+/// The body of [`Store::import_runs`]: everything in one transaction on one connection.
 ///
 /// Indexing text for search row by row (through the insert trigger) costs several times what one
 /// bulk insert of all new rows does, so the trigger is dropped inside the transaction and put back
@@ -232,12 +430,11 @@ impl Store {
 /// unindexed, and a failure rolls the trigger back with everything else.
 async fn import_in_transaction(
     conn: &mut SqliteConnection,
-    source_name: &str,
-    reader: impl BufRead,
-    progress: &mut dyn FnMut(u64),
+    mut runs: impl Stream<Item = Result<(NewRun, Annotation)>> + Unpin,
 ) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut known_prompts: HashSet<String> = HashSet::new();
+    let mut threads: HashSet<String> = HashSet::new();
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     // The keys of the runs this import adds, for the search index at the end.
     sqlx::query("CREATE TEMP TABLE IF NOT EXISTS imported_keys (seq INTEGER PRIMARY KEY)")
@@ -255,34 +452,33 @@ async fn import_in_transaction(
         .execute(&mut *tx)
         .await?;
     let mut batch = ImportBatch::default();
-    let mut bytes = 0u64;
-    for (index, line) in reader.lines().enumerate() {
-        let line_no = index + 1;
-        let bad = |message: String| Error::BadImportLine {
-            path: source_name.to_owned(),
-            line: line_no,
-            message,
-        };
-        let line = line.map_err(|e| bad(format!("cannot read: {e}")))?;
-        bytes += line.len() as u64 + 1;
-        if line.trim().is_empty() {
-            continue;
+    while let Some(item) = runs.next().await {
+        let (run, annotation) = item?;
+        if let Some(thread) = &run.origin.thread_id {
+            if !threads.contains(thread) {
+                threads.insert(thread.clone());
+            }
         }
-        let parsed: ImportLine =
-            serde_json::from_str(&line).map_err(|e| bad(format!("not a run: {e}")))?;
-        let run = parsed.into_new_run().map_err(bad)?;
-        if batch.push(run) {
+        report.first_at = Some(
+            report
+                .first_at
+                .map_or(run.created_at, |t| t.min(run.created_at)),
+        );
+        report.last_at = Some(
+            report
+                .last_at
+                .map_or(run.created_at, |t| t.max(run.created_at)),
+        );
+        if batch.push(run, annotation) {
             batch
                 .flush(&mut tx, &mut known_prompts, &mut report)
                 .await?;
-        }
-        if line_no % 1000 == 0 {
-            progress(bytes);
         }
     }
     batch
         .flush(&mut tx, &mut known_prompts, &mut report)
         .await?;
+    report.threads = threads.len() as u64;
     // In key order: the search index takes rising rowids without flushing what it buffers. A
     // larger buffer for the bulk insert means fewer, larger segments and less merging.
     set_fts_buffer(&mut tx, IMPORT_FTS_BUFFER).await?;
@@ -299,7 +495,6 @@ async fn import_in_transaction(
         .await?;
     sqlx::query(&trigger_sql).execute(&mut *tx).await?;
     tx.commit().await?;
-    progress(bytes);
     Ok(report)
 }
 
@@ -321,14 +516,17 @@ async fn set_fts_buffer(conn: &mut SqliteConnection, bytes: i64) -> Result<()> {
 #[derive(Default)]
 struct ImportBatch {
     runs: Vec<NewRun>,
+    /// Each run's annotation, in the order of `runs`.
+    annotations: Vec<Annotation>,
     text_bytes: usize,
 }
 
 impl ImportBatch {
     /// Adds a run; says whether the batch is full and should be flushed.
-    fn push(&mut self, run: NewRun) -> bool {
+    fn push(&mut self, run: NewRun, annotation: Annotation) -> bool {
         self.text_bytes += run.prompt_text.len() + run.response.len();
         self.runs.push(run);
+        self.annotations.push(annotation);
         self.runs.len() >= IMPORT_BATCH_RUNS || self.text_bytes >= IMPORT_BATCH_BYTES
     }
 
@@ -361,8 +559,22 @@ impl ImportBatch {
                 row.push_bind(*key);
             });
             imported.build().execute(&mut *conn).await?;
+            for (row, annotation) in rows.iter().zip(&self.annotations) {
+                if annotation.is_empty() || inserted.binary_search(&row.key()).is_err() {
+                    continue;
+                }
+                annotations::write(
+                    conn,
+                    row.key(),
+                    annotation.rating,
+                    annotation.note.as_deref(),
+                )
+                .await?;
+                tags::insert(conn, row.key(), &annotation.tags).await?;
+            }
         }
         self.runs.clear();
+        self.annotations.clear();
         self.text_bytes = 0;
         Ok(())
     }
@@ -472,6 +684,20 @@ struct ExportRecord<'a> {
     variables: &'a serde_json::Value,
     prompt_text: &'a str,
     response: &'a str,
+    source: &'a str,
+    thread_id: Option<&'a str>,
+    resolved_model: Option<&'a str>,
+    system_prompt: Option<&'a str>,
+    context: &'a [ContextMessage],
+    cached_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
+    reasoning_tokens: Option<i64>,
+    cost_usd: Option<f64>,
+    cost_source: Option<CostSource>,
+    priced_as: Option<&'a str>,
+    rating: Option<Rating>,
+    tags: &'a [String],
+    note: Option<&'a str>,
     /// The teammate who ran it (runs pulled from the team); absent for one's own.
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'a str>,
@@ -498,6 +724,20 @@ impl<'a> From<&'a Run> for ExportRecord<'a> {
             variables: &run.variables,
             prompt_text: &run.prompt_text,
             response: &run.response,
+            source: &s.source,
+            thread_id: s.thread_id.as_deref(),
+            resolved_model: run.resolved_model.as_deref(),
+            system_prompt: run.system_prompt.as_deref(),
+            context: &run.context,
+            cached_tokens: s.token_details.cached_tokens,
+            cache_write_tokens: s.token_details.cache_write_tokens,
+            reasoning_tokens: s.token_details.reasoning_tokens,
+            cost_usd: s.cost_usd,
+            cost_source: s.cost_source,
+            priced_as: s.priced_as.as_deref(),
+            rating: s.annotation.rating,
+            tags: &s.annotation.tags,
+            note: s.annotation.note.as_deref(),
             owner: s.owner.as_deref(),
         }
     }
@@ -508,7 +748,7 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-const CSV_HEADER: [&str; 18] = [
+const CSV_HEADER: [&str; 32] = [
     "id",
     "prompt_id",
     "created_at",
@@ -526,6 +766,20 @@ const CSV_HEADER: [&str; 18] = [
     "variables",
     "prompt_text",
     "response",
+    "source",
+    "thread_id",
+    "resolved_model",
+    "system_prompt",
+    "context",
+    "cached_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "cost_source",
+    "priced_as",
+    "rating",
+    "tags",
+    "note",
     "owner",
 ];
 
@@ -538,7 +792,7 @@ fn write_csv_header(out: &mut dyn Write) -> Result<()> {
 fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
     let s = &run.summary;
     let int = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let fields: [std::borrow::Cow<'_, str>; 18] = [
+    let fields: [std::borrow::Cow<'_, str>; 32] = [
         s.id.as_str().into(),
         s.prompt_id
             .as_ref()
@@ -560,6 +814,21 @@ fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
         run.variables.to_string().into(),
         run.prompt_text.as_str().into(),
         run.response.as_str().into(),
+        s.source.as_str().into(),
+        s.thread_id.as_deref().unwrap_or("").into(),
+        run.resolved_model.as_deref().unwrap_or("").into(),
+        run.system_prompt.as_deref().unwrap_or("").into(),
+        serde_json::to_string(&run.context)?.into(),
+        int(s.token_details.cached_tokens).into(),
+        int(s.token_details.cache_write_tokens).into(),
+        int(s.token_details.reasoning_tokens).into(),
+        s.cost_usd.map(|c| c.to_string()).unwrap_or_default().into(),
+        s.cost_source.map(CostSource::as_str).unwrap_or("").into(),
+        s.priced_as.as_deref().unwrap_or("").into(),
+        s.annotation.rating.map_or("", Rating::as_str).into(),
+        // Tags never contain commas (see tags::normalize_tag).
+        s.annotation.tags.join(",").into(),
+        s.annotation.note.as_deref().unwrap_or("").into(),
         s.owner.as_deref().unwrap_or("").into(),
     ];
     for (i, field) in fields.iter().enumerate() {

@@ -55,6 +55,9 @@ pub fn new_run(
         variables: serde_json::json!({}),
         prompt_text: format!("prompt {minutes}"),
         response: response.into(),
+        origin: Default::default(),
+        token_details: Default::default(),
+        cost: None,
     }
 }
 

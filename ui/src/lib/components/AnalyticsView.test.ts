@@ -8,13 +8,16 @@ import AnalyticsView from "./AnalyticsView.svelte";
 const stats: RunStats = {
   runs: { success: 7, error: 2, timeout: 1, cancelled: 0, interrupted: 0, running: 0 },
   tokens: 1234,
+  cost_usd: 0.0123,
+  priced_runs: 8,
+  month_cost_usd: 0.0023,
   days: [
-    { day: "2026-11-20", runs: { success: 3, error: 1, timeout: 0, cancelled: 0, interrupted: 0, running: 0 }, tokens: 500 },
-    { day: "2026-11-24", runs: { success: 4, error: 1, timeout: 1, cancelled: 0, interrupted: 0, running: 0 }, tokens: 734 },
+    { day: "2026-11-20", runs: { success: 3, error: 1, timeout: 0, cancelled: 0, interrupted: 0, running: 0 }, tokens: 500, cost_usd: 0.01, priced_runs: 4 },
+    { day: "2026-11-24", runs: { success: 4, error: 1, timeout: 1, cancelled: 0, interrupted: 0, running: 0 }, tokens: 734, cost_usd: 0.0023, priced_runs: 4 },
   ],
   models: [
-    { provider: "openai", model: "gpt-4o", runs: { success: 6, error: 2, timeout: 0, cancelled: 0, interrupted: 0, running: 0 }, tokens: 1000, p50_ms: 1200, p95_ms: 4000 },
-    { provider: "echo", model: "echo", runs: { success: 1, error: 0, timeout: 1, cancelled: 0, interrupted: 0, running: 0 }, tokens: 234, p50_ms: null, p95_ms: null },
+    { provider: "openai", model: "gpt-4o", runs: { success: 6, error: 2, timeout: 0, cancelled: 0, interrupted: 0, running: 0 }, tokens: 1000, p50_ms: 1200, p95_ms: 4000, cost_usd: 0.0123, priced_runs: 6, rated_up: 0, rated_down: 0 },
+    { provider: "ollama", model: "llama3.2", runs: { success: 1, error: 0, timeout: 1, cancelled: 0, interrupted: 0, running: 0 }, tokens: 234, p50_ms: null, p95_ms: null, cost_usd: 0, priced_runs: 0, rated_up: 0, rated_down: 0 },
   ],
 };
 
@@ -39,7 +42,7 @@ describe("AnalyticsView", () => {
       if (cmd === "count_runs") return 0;
       throw { code: "not_found", message: cmd };
     });
-    history.filter = { statuses: ["error"], model: "", from: "", to: "", query: "", whose: "" };
+    history.filter = { statuses: ["error"], model: "", from: "", to: "", query: "", whose: "", rating: "", tag: "", source: "" };
     const { container, getByTestId } = render(AnalyticsView, { props: { store: history, title: "All runs" } });
     await settle();
     expect(asked[0].filter.statuses).toEqual(["error"]);
@@ -49,6 +52,17 @@ describe("AnalyticsView", () => {
     expect(totals).toContain("Runs10");
     expect(totals).toContain("Succeeded70.0%");
     expect(totals).toContain("Tokens1,234");
+    // Two of the ten runs have no price: the total says so rather than count them as free.
+    expect(getByTestId("analytics-cost").textContent).toBe("$0.012");
+    expect(totals).toContain("Cost *");
+    expect(getByTestId("analytics-month").textContent).toBe("$0.0023");
+    expect(container.textContent).toContain("2 of the runs have no known price");
+
+    // Cost per day, in the same 60 day slots, each bar as high as its share of the axis.
+    const spend = container.querySelectorAll("[data-testid=cost-per-day] g.day");
+    expect(spend).toHaveLength(60);
+    expect(spend[59].querySelector("title")?.textContent).toBe("2026-11-24: $0.0023");
+    expect(spend[55].querySelector("title")?.textContent).toBe("2026-11-20: $0.01");
 
     // 60 days to the last with runs, the empty ones included; a bar's segments stack its statuses.
     const days = container.querySelectorAll("[data-testid=runs-per-day] g.day");
@@ -64,6 +78,10 @@ describe("AnalyticsView", () => {
     expect(rows[0]).toContain("25.0%");
     expect(rows[0]).toContain("1.20 s · 4.00 s");
     expect(rows[1]).toContain("—");
+    // gpt-4o: $0.0123 over 6 priced runs is $2.05 per 1,000; the unpriced model has no cost.
+    expect(rows[0]).toContain("$0.012");
+    expect(rows[0]).toContain("$2.05");
+    expect(rows[1].match(/—/g)?.length).toBe(3);
 
     // Clicking a day shows its runs in the history.
     last.dispatchEvent(new MouseEvent("click", { bubbles: true }));

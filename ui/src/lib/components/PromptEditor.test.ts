@@ -16,6 +16,8 @@ function prompt(id: string, name: string, template: string): PromptSummary {
     run_count: 0,
     last_run_at: null,
     last_status: null,
+    cost_usd: 0,
+    priced_runs: 0,
   };
 }
 

@@ -1,12 +1,15 @@
 import { fireEvent, render } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import type { PromptSummary } from "../api";
+import { formatUsd } from "../format";
 import PromptList from "./PromptList.svelte";
 
 function prompts(n: number): PromptSummary[] {
   const at = new Date(Date.UTC(2026, 10, 24, 12)).toISOString();
   return Array.from({ length: n }, (_, i) => ({
     run_count: i,
+    cost_usd: i * 0.001,
+    priced_runs: i,
     last_run_at: i % 2 ? at : null,
     last_status: i % 2 ? "success" : null,
     id: `p${i}`,
@@ -47,6 +50,9 @@ describe("PromptList", () => {
     const rows = () => container.querySelectorAll("[data-testid=prompt-row]");
     expect(rows()).toHaveLength(60);
     expect(rows()[0].textContent).toContain("Prompt 0");
+    // Cost so far: none shown for a prompt with no priced run, honest digits for a small one.
+    expect(rows()[0].querySelector("[data-testid=prompt-cost]")).toBeNull();
+    expect(rows()[3].querySelector("[data-testid=prompt-cost]")?.textContent).toBe(formatUsd(0.003));
     const options = container.querySelectorAll("[role=option]");
     expect(options[59].getAttribute("aria-posinset")).toBe("60");
     expect(options[59].getAttribute("aria-setsize")).toBe("500");

@@ -21,7 +21,15 @@ function runs(n: number): RunSummary[] {
     ttft_ms: 300,
     error_message: i % 10 === 0 ? "openai answered 429" : null,
     preview: `answer number ${i} about rust`,
-    response_chars: 20,
+    response_chars: 20, rating: null, tags: [], note: null,
+    source: "promptline",
+    thread_id: null,
+    cost_usd: null,
+    cost_source: null,
+    priced_as: null,
+    cached_tokens: null,
+    cache_write_tokens: null,
+    reasoning_tokens: null,
     owner: null,
   }));
 }

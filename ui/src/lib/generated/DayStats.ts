@@ -16,4 +16,12 @@ runs: StatusCounts,
 /**
  * Tokens its runs used.
  */
-tokens: number, };
+tokens: number, 
+/**
+ * What its priced runs cost, in US dollars.
+ */
+cost_usd: number, 
+/**
+ * How many of its runs have a cost.
+ */
+priced_runs: number, };

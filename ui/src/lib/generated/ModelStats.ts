@@ -28,4 +28,12 @@ p50_ms: number | null,
 /**
  * 95th percentile execution time of its successful runs, in milliseconds.
  */
-p95_ms: number | null, };
+p95_ms: number | null, 
+/**
+ * Its runs rated up.
+ */
+rated_up: number, 
+/**
+ * Its runs rated down.
+ */
+rated_down: number, };

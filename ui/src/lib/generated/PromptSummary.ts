@@ -19,6 +19,14 @@ last_run_at: string | null,
  */
 last_status: RunStatus | null, 
 /**
+ * What its priced runs cost so far, in US dollars.
+ */
+cost_usd: number, 
+/**
+ * How many of its runs have a cost (the others have no known price).
+ */
+priced_runs: number, 
+/**
  * Stable id.
  */
 id: PromptId, 

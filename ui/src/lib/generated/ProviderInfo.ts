@@ -25,6 +25,19 @@ key_env: string | null,
  */
 builtin: boolean, 
 /**
- * Where its key comes from: `keychain`, `env` or `none`.
+ * Where its key comes from: `env` (the variable wins over a stored key), `keychain`,
+ * `missing` or `none`.
  */
-key_source: string, };
+key_source: string, 
+/**
+ * The origin (scheme, host, port) its key goes to; `null` for the offline echo.
+ */
+key_origin: string | null, 
+/**
+ * Whether a key is stored for that origin (also when the variable overrides it).
+ */
+key_stored: boolean, 
+/**
+ * Other origins it has a key stored for (left by a base URL edit), never sent anywhere.
+ */
+keys_elsewhere: Array<string>, };

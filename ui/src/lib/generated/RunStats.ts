@@ -16,6 +16,18 @@ runs: StatusCounts,
  */
 tokens: number, 
 /**
+ * What the priced ones cost, in US dollars (the sum of the runs' costs).
+ */
+cost_usd: number, 
+/**
+ * How many have a cost; the others have no known price and count for nothing above.
+ */
+priced_runs: number, 
+/**
+ * What the priced ones of the current calendar month (in the report's time zone) cost.
+ */
+month_cost_usd: number, 
+/**
  * Days with runs, oldest first (at most [`MAX_DAYS`], the latest).
  */
 days: Array<DayStats>, 

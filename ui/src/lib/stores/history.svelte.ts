@@ -1,7 +1,18 @@
 // The history timeline: the filter, the loaded pages (keyset cursor), the match count, which run
 // is selected and expanded, and the full runs loaded on expand.
 
-import { api, emptyFilter, toApiError, type Run, type RunFilter, type RunStatus, type RunSummary, type Whose } from "../api";
+import {
+  api,
+  emptyFilter,
+  toApiError,
+  type Annotation,
+  type RatingFilter,
+  type Run,
+  type RunFilter,
+  type RunStatus,
+  type RunSummary,
+  type Whose,
+} from "../api";
 import { startOfLocalDay } from "../format";
 
 /** Runs per page. */
@@ -24,6 +35,12 @@ export interface FilterState {
   query: string;
   /** Whose runs: "" for everyone's, "mine" or "team" (pulled from teammates). */
   whose: "" | Whose;
+  /** A rating to keep ("" for any). */
+  rating: RatingFilter | "";
+  /** A tag to keep ("" for any). */
+  tag: string;
+  /** Only runs from this source (`llm`, `promptline`, `jsonl`); "" for all. */
+  source: string;
 }
 
 /** Where the window of runs in view starts: the cursor its first page is asked with (`null` for
@@ -36,7 +53,7 @@ export interface WindowStart {
 const NEWEST: WindowStart = { cursor: null, skipped: 0 };
 
 function blankFilter(): FilterState {
-  return { statuses: [], model: "", from: "", to: "", query: "", whose: "" };
+  return { statuses: [], model: "", from: "", to: "", query: "", whose: "", rating: "", tag: "", source: "" };
 }
 
 class HistoryStore {
@@ -75,7 +92,10 @@ class HistoryStore {
       this.filter.from !== "" ||
       this.filter.to !== "" ||
       this.filter.query.trim() !== "" ||
-      this.filter.whose !== "",
+      this.filter.whose !== "" ||
+      this.filter.rating !== "" ||
+      this.filter.tag !== "" ||
+      this.filter.source !== "",
   );
 
   /** The filter as the store understands it. */
@@ -90,6 +110,9 @@ class HistoryStore {
       until: f.to ? startOfLocalDay(f.to, 1) : null,
       query: f.query.trim() || null,
       whose: f.whose || null,
+      ratings: f.rating ? [f.rating] : [],
+      tags: f.tag ? [f.tag] : [],
+      sources: f.source ? [f.source] : [],
     };
   }
 
@@ -153,13 +176,18 @@ class HistoryStore {
     try {
       const [page, count] = await Promise.all([api.runsPage(filter, start.cursor, PAGE_SIZE), api.countRuns(filter)]);
       if (generation !== this.#generation) return;
+      const refresh = !moved && key === this.loadedFilter;
       this.window = start;
       this.newer = newer;
       this.loadedFilter = key;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
       this.count = count;
-      this.marked = new Set();
+      // A refresh of the same runs (another process wrote, a run completed) keeps what was picked
+      // and is still there; another filter or window starts with nothing picked.
+      this.marked = refresh
+        ? new Set([...this.marked].filter((id) => page.items.some((r) => r.id === id)))
+        : new Set();
       if (this.expandedId && !page.items.some((r) => r.id === this.expandedId)) this.expandedId = null;
       // The selection follows its run when newer runs push it down.
       const kept = selectedId === null ? -1 : page.items.findIndex((r) => r.id === selectedId);
@@ -229,6 +257,27 @@ class HistoryStore {
       this.detailErrors[id] = toApiError(error).message;
       return null;
     }
+  }
+
+  /** Shows a run's new annotation wherever the run is shown (its row, its expanded view). */
+  annotated(id: string, annotation: Annotation): void {
+    const index = this.items.findIndex((r) => r.id === id);
+    if (index >= 0) {
+      const items = [...this.items];
+      items[index] = { ...items[index], ...annotation };
+      this.items = items;
+    }
+    const run = this.details[id];
+    if (run) this.details = { ...this.details, [id]: { ...run, ...annotation } };
+  }
+
+  /** What the expanded run's annotation editor should focus (`t` and `n`), bumped on each ask. */
+  focusRequest = $state<{ id: string; what: "tag" | "note"; at: number } | null>(null);
+
+  /** Expands a run (if it is not) and asks its editor to focus the tag or note field. */
+  edit(id: string, what: "tag" | "note"): void {
+    if (this.expandedId !== id) this.toggle(id);
+    this.focusRequest = { id, what, at: Date.now() };
   }
 
   /** Marks or unmarks a run for bulk delete. */

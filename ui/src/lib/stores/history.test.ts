@@ -18,7 +18,15 @@ function run(i: number): RunSummary {
     ttft_ms: 0,
     error_message: null,
     preview: "hi",
-    response_chars: 2,
+    response_chars: 2, rating: null, tags: [], note: null,
+    source: "promptline",
+    thread_id: null,
+    cost_usd: null,
+    cost_source: null,
+    priced_as: null,
+    cached_tokens: null,
+    cache_write_tokens: null,
+    reasoning_tokens: null,
     owner: null,
   };
 }
@@ -57,6 +65,9 @@ describe("history store", () => {
       until: new Date(2026, 10, 3).toISOString(),
       query: "rust",
       whose: "team",
+      ratings: [],
+      tags: [],
+      sources: [],
     });
     expect(history.count).toBe(PAGE_SIZE + 1);
     expect(history.items).toHaveLength(PAGE_SIZE);
@@ -111,7 +122,7 @@ describe("history store", () => {
       cursors.push(cursor);
       return { items: Array.from({ length: PAGE_SIZE }, (_, i) => run(at + i)), next_cursor: `k${at + PAGE_SIZE}` };
     });
-    history.filter = { statuses: [], model: "", from: "", to: "", query: "", whose: "" };
+    history.filter = { statuses: [], model: "", from: "", to: "", query: "", whose: "", rating: "", tag: "", source: "" };
     await history.open(null);
     await history.reload();
     expect(history.window).toEqual({ cursor: null, skipped: 0 });

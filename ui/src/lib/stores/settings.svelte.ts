@@ -54,16 +54,43 @@ class SettingsStore {
     this.formError = null;
   }
 
-  /** Saves the form (and the key, if one was typed); returns whether it worked. */
+  /** Saves the form (and the key, if one was typed); returns whether it worked. A base URL on
+   * another origin (scheme, host, port) does not take the stored key along: the user pastes a key
+   * for the new server, or confirms moving the old one in a dialog that names both origins. */
   async save(): Promise<boolean> {
     this.formError = null;
     try {
+      let moveKey = false;
+      let keyLeftAt: string | null = null;
+      if (this.editing && !this.key.trim()) {
+        const move = await api.keyMoveQuestion(this.editing, this.form.base_url);
+        if (move) {
+          moveKey = await confirmDialog.ask({
+            title: `Send the key of ${this.editing} to ${move.to}?`,
+            body:
+              `Its key is stored for ${move.from}. The new base URL is on ${move.to}, another server. ` +
+              `Move the key there only if that server should have it; otherwise cancel and paste a key for ${move.to}.`,
+            confirmLabel: `Move the key to ${move.to}`,
+            danger: true,
+          });
+          if (!moveKey) {
+            this.formError = `The key stays with ${move.from} and is not sent to ${move.to}. Paste a key for ${move.to} and save again.`;
+            return false;
+          }
+        }
+      } else if (this.editing) {
+        const move = await api.keyMoveQuestion(this.editing, this.form.base_url);
+        keyLeftAt = move?.from ?? null;
+      }
       const saved = this.editing
-        ? await api.updateProvider(this.editing, this.form)
+        ? await api.updateProvider(this.editing, this.form, moveKey)
         : await api.addProvider(this.form);
       if (this.key.trim()) {
         const where = await api.setProviderKey(saved.name, this.key);
-        toasts.show(`Saved ${saved.name}; its key is in ${where}`);
+        const left = keyLeftAt ? ` (the key for ${keyLeftAt} stays there)` : "";
+        toasts.show(`Saved ${saved.name}; its key for ${saved.key_origin} is in ${where}${left}`);
+      } else if (moveKey) {
+        toasts.show(`Saved ${saved.name}; its key now goes to ${saved.key_origin}`);
       } else {
         toasts.show(`Saved ${saved.name}`);
       }
