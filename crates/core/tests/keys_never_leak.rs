@@ -283,14 +283,12 @@ async fn otlp_header_values_never_reach_the_history_messages_exports_or_debug_ou
     assert!(!contains(&bytes, BASIC) && !contains(&bytes, TOKEN));
 
     // Off: the keychain entry goes too.
-    let account = store
-        .otel_settings()
-        .await
-        .unwrap()
-        .keychain_account
-        .unwrap();
+    let endpoint = store.otel_settings().await.unwrap().endpoint.unwrap();
+    let binding =
+        otel::secrets::binding(&store.database_id().await.unwrap(), &endpoint).unwrap();
+    assert!(!otel::secrets::load(&binding).unwrap().is_empty());
     otel::turn_off(&store).await.unwrap();
-    assert!(otel::secrets::load(&account).unwrap().is_empty());
+    assert!(otel::secrets::load(&binding).unwrap().is_empty());
     store.close().await;
     let bytes = files(dir.path());
     assert!(contains(&bytes, "prompt for otlp 1"));

@@ -25,6 +25,7 @@ fn input<'a>(provider: &'a str, model: &'a str, tokens: (i64, i64)) -> PriceInpu
     PriceInput {
         provider,
         model,
+        resolved_model: None,
         created_at: at(12),
         input_tokens: Some(tokens.0),
         output_tokens: Some(tokens.1),
@@ -73,6 +74,38 @@ async fn table_prices_match_the_published_rates() {
     let cost = pricer.price(&input("gemini", "gemini-2.0-flash", (10_000, 2_000)));
     assert_eq!(cost.priced_as.as_deref(), Some("google/gemini-2.0-flash"));
     assert_usd(cost.usd, 10_000.0 * 0.10e-6 + 2_000.0 * 0.40e-6); // $0.0018
+}
+
+#[tokio::test]
+async fn the_resolved_model_prices_a_run_whose_requested_name_the_table_does_not_know() {
+    let (pricer, store, _dir) = pricer().await;
+
+    // A gateway alias the table has never heard of, answered by gpt-4o-mini ($0.15 / $0.60).
+    let mut run = input("openai", "team-default-fast", (2_000, 1_000));
+    assert_eq!(pricer.price(&run).source, CostSource::Unknown);
+    run.resolved_model = Some("gpt-4o-mini-2024-07-18");
+    let cost = pricer.price(&run);
+    assert_eq!(cost.source, CostSource::Table);
+    assert_eq!(cost.priced_as.as_deref(), Some("openai/gpt-4o-mini"));
+    assert_usd(cost.usd, 2_000.0 * 0.15e-6 + 1_000.0 * 0.60e-6); // $0.0009
+
+    // The requested name wins when the table knows it: gpt-4o ($2.50 / $10), even if the
+    // provider reports another model.
+    let mut run = input("openai", "gpt-4o", (1_000, 100));
+    run.resolved_model = Some("gpt-4o-mini");
+    assert_usd(pricer.price(&run).usd, 1_000.0 * 2.5e-6 + 100.0 * 10e-6);
+
+    // A user's price for the resolved model applies when there is none for the requested one.
+    store
+        .set_user_price("openai", "gpt-4o-mini-2024-07-18", 1.0, 2.0, None)
+        .await
+        .unwrap();
+    let pricer = Pricer::load(&store).await.unwrap();
+    let mut run = input("openai", "team-default-fast", (1_000_000, 1_000_000));
+    run.resolved_model = Some("gpt-4o-mini-2024-07-18");
+    let cost = pricer.price(&run);
+    assert_eq!(cost.source, CostSource::User);
+    assert_usd(cost.usd, 3.0);
 }
 
 #[tokio::test]

@@ -102,12 +102,18 @@ async fn set(store: &Store, args: SetArgs) -> anyhow::Result<ExitCode> {
         headers,
         capture_content: args.content.map(|s| s == Switch::On),
     };
-    let stored = otel::save_settings(store, change).await?;
+    let saved = otel::save_settings(store, change).await?;
     let settings = store.otel_settings().await?;
     let endpoint = settings.endpoint.unwrap_or_default();
     eprintln!("Runs are sent to {endpoint} from now on (the app and the CLI).");
-    if let Some(place) = stored {
+    if let Some(place) = saved.stored {
         eprintln!("The header values are in {}.", place.describe());
+    }
+    if let Some(origin) = saved.headers_left_behind {
+        eprintln!(
+            "The headers were given for {origin} and are not sent to another server: they were \
+             removed. Give them again for this endpoint with --header NAME=VALUE."
+        );
     }
     eprintln!(
         "Content (prompts, responses, variable values): {}.",

@@ -77,12 +77,22 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| Error::invalid(format!("the keychain task failed: {e}")))?
 }
 
-/// The headers saved for these settings, from the keychain.
-pub async fn stored_headers(settings: &OtelSettings) -> Result<Headers> {
-    match settings.keychain_account.clone() {
-        Some(account) => blocking(move || secrets::load(&account)).await,
-        None => Ok(Headers::default()),
-    }
+/// The headers saved for `store`'s endpoint, from the keychain. Headers an earlier version kept
+/// under a bare account name are moved to the bound entry on the way (once).
+pub async fn stored_headers(store: &Store, settings: &OtelSettings) -> Result<Headers> {
+    let Some(endpoint) = settings.endpoint.clone() else {
+        return Ok(Headers::default());
+    };
+    let binding = secrets::binding(&store.database_id().await?, &endpoint)?;
+    let Some(account) = settings.keychain_account.clone() else {
+        return blocking(move || secrets::load(&binding)).await;
+    };
+    let target = binding.clone();
+    blocking(move || secrets::migrate_legacy(&account, &target)).await?;
+    store
+        .save_otel_settings(Some(&endpoint), settings.capture_content, None)
+        .await?;
+    blocking(move || secrets::load(&binding)).await
 }
 
 /// The configuration in force for `store` in this process: settings, keychain, environment;
@@ -92,16 +102,27 @@ pub async fn load_config(
     endpoint_flag: Option<&str>,
 ) -> Result<Option<ExportConfig>> {
     let settings = store.otel_settings().await?;
-    let headers = stored_headers(&settings).await?;
+    let headers = stored_headers(store, &settings).await?;
     config::resolve(&settings, headers, endpoint_flag, &|name| {
         std::env::var(name).ok()
     })
 }
 
+/// What [`save_settings`] did with the header values.
+#[derive(Debug, Clone, Default)]
+pub struct SavedSettings {
+    /// Where new header values went, when some were given.
+    pub stored: Option<KeyStorage>,
+    /// The origin whose headers did not follow the endpoint to another origin (they were
+    /// given for that server only, and are deleted): the caller says to give them again.
+    pub headers_left_behind: Option<String>,
+}
+
 /// Saves a change to the settings: header values to the keychain first (so a keychain that fails
-/// changes nothing), then the endpoint and switch to the database. Returns where the headers went
-/// when new ones were stored.
-pub async fn save_settings(store: &Store, change: SettingsChange) -> Result<Option<KeyStorage>> {
+/// changes nothing), then the endpoint and switch to the database. Headers are bound to the
+/// endpoint's origin: a new endpoint on the same origin keeps them, one on another origin does not
+/// take them along.
+pub async fn save_settings(store: &Store, change: SettingsChange) -> Result<SavedSettings> {
     let current = store.otel_settings().await?;
     let endpoint = match change.endpoint.as_deref().or(current.endpoint.as_deref()) {
         Some(url) => config::validate_endpoint(url)?,
@@ -111,33 +132,49 @@ pub async fn save_settings(store: &Store, change: SettingsChange) -> Result<Opti
             ))
         }
     };
+    // Headers of an earlier version move to their bound entry first.
+    let old_headers = stored_headers(store, &current).await?;
+    let database = store.database_id().await?;
+    let old = match current.endpoint.as_deref() {
+        Some(url) => Some(secrets::binding(&database, url)?),
+        None => None,
+    };
+    let new = secrets::binding(&database, &endpoint)?;
+    let moved_away = old.as_ref().filter(|old| old.origin != new.origin).cloned();
     let content = change.capture_content.unwrap_or(current.capture_content);
-    let mut account = current.keychain_account.clone();
-    let mut stored = None;
-    if let Some(headers) = change.headers {
-        if headers.is_empty() {
-            if let Some(old) = account.take() {
-                blocking(move || secrets::delete(&old)).await?;
+    let mut saved = SavedSettings::default();
+    match change.headers {
+        Some(headers) if headers.is_empty() => {
+            let target = new.clone();
+            blocking(move || secrets::delete(&target)).await?;
+        }
+        Some(headers) => {
+            let target = new.clone();
+            saved.stored = Some(blocking(move || secrets::store(&target, &headers)).await?);
+        }
+        None => {
+            if moved_away.is_some() && !old_headers.is_empty() {
+                saved.headers_left_behind = moved_away.as_ref().map(|old| old.origin.to_string());
             }
-        } else {
-            let name = account.clone().unwrap_or_else(secrets::new_account);
-            let target = name.clone();
-            stored = Some(blocking(move || secrets::store(&target, &headers)).await?);
-            account = Some(name);
         }
     }
+    if let Some(old) = moved_away {
+        blocking(move || secrets::delete(&old)).await?;
+    }
     store
-        .save_otel_settings(Some(&endpoint), content, account.as_deref())
+        .save_otel_settings(Some(&endpoint), content, None)
         .await?;
-    Ok(stored)
+    Ok(saved)
 }
 
 /// Turns live export off: forgets the endpoint and the headers (keychain entry deleted) and empties
 /// the outbox. Returns how many runs were waiting (a backfill can still send them).
 pub async fn turn_off(store: &Store) -> Result<u64> {
     let current = store.otel_settings().await?;
-    if let Some(account) = current.keychain_account.clone() {
-        blocking(move || secrets::delete(&account)).await?;
+    stored_headers(store, &current).await?;
+    if let Some(endpoint) = current.endpoint.as_deref() {
+        let binding = secrets::binding(&store.database_id().await?, endpoint)?;
+        blocking(move || secrets::delete(&binding)).await?;
     }
     store.save_otel_settings(None, false, None).await?;
     store.clear_otel_outbox().await

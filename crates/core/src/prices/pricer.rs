@@ -22,6 +22,8 @@ pub struct PriceInput<'a> {
     pub provider: &'a str,
     /// The model as requested.
     pub model: &'a str,
+    /// The model the provider reported answering, when it did and it differs from the request.
+    pub resolved_model: Option<&'a str>,
     /// When it ran.
     pub created_at: DateTime<Utc>,
     /// Prompt-side tokens (cache reads and writes included).
@@ -37,6 +39,7 @@ impl<'a> From<&'a NewRun> for PriceInput<'a> {
         Self {
             provider: &run.provider,
             model: &run.model,
+            resolved_model: run.resolved_model.as_deref(),
             created_at: run.created_at,
             input_tokens: run.input_tokens,
             output_tokens: run.output_tokens,
@@ -50,6 +53,7 @@ impl<'a> From<&'a PricingRow> for PriceInput<'a> {
         Self {
             provider: &row.provider,
             model: &row.model,
+            resolved_model: row.resolved_model.as_deref(),
             created_at: row.created_at,
             input_tokens: row.input_tokens,
             output_tokens: row.output_tokens,
@@ -149,7 +153,11 @@ impl Pricer {
         let Some(tokens) = Tokens::of(run) else {
             return RunCost::none(CostSource::NoTokens);
         };
-        if let Some(price) = self.user_price(run.provider, run.model) {
+        let user_price = self.user_price(run.provider, run.model).or_else(|| {
+            run.resolved_model
+                .and_then(|resolved| self.user_price(run.provider, resolved))
+        });
+        if let Some(price) = user_price {
             return RunCost {
                 usd: Some(user_cost(price, tokens)),
                 source: CostSource::User,
@@ -178,17 +186,44 @@ impl Pricer {
             })
     }
 
-    /// The table's price. The provider is found by its name (`openai`, `anthropic`, `gemini`,
-    /// `deepseek`, ...), then by its API address; a server on this machine is self-hosted.
+    /// The table's price for the model as requested, or, when the table does not know that
+    /// name, for the model the provider said answered (an alias's dated id, say).
     fn table_cost(
         &self,
         run: &PriceInput<'_>,
         facts: Option<&ProviderFacts>,
         tokens: Tokens,
     ) -> RunCost {
+        let requested = self.table_cost_of(run.model, run, facts, tokens);
+        match run.resolved_model {
+            Some(resolved)
+                if requested.source == CostSource::Unknown
+                    && !resolved.eq_ignore_ascii_case(run.model) =>
+            {
+                let by_resolved = self.table_cost_of(resolved, run, facts, tokens);
+                if by_resolved.source == CostSource::Table {
+                    by_resolved
+                } else {
+                    requested
+                }
+            }
+            _ => requested,
+        }
+    }
+
+    /// The table's price for `model`. The provider is found by its name (`openai`, `anthropic`,
+    /// `gemini`, `deepseek`, ...), then by its API address; a server on this machine is
+    /// self-hosted.
+    fn table_cost_of(
+        &self,
+        model: &str,
+        run: &PriceInput<'_>,
+        facts: Option<&ProviderFacts>,
+        tokens: Tokens,
+    ) -> RunCost {
         let usage = table_usage(tokens);
         let calculator = self.table.calculator();
-        let request = PriceRequest::new(run.model, &usage)
+        let request = PriceRequest::new(model, &usage)
             .with_provider_id(run.provider)
             .with_timestamp(run.created_at);
         let mut result = calculator.calculate(&request);
@@ -197,7 +232,7 @@ impl Pricer {
                 if is_local(&facts.base_url) {
                     return RunCost::none(CostSource::Local);
                 }
-                let by_url = PriceRequest::new(run.model, &usage)
+                let by_url = PriceRequest::new(model, &usage)
                     .with_provider_api_url(&facts.base_url)
                     .with_timestamp(run.created_at);
                 result = calculator.calculate(&by_url);
@@ -290,6 +325,7 @@ mod tests {
         let run = PriceInput {
             provider: "openai",
             model: "gpt-4o",
+            resolved_model: None,
             created_at: Utc::now(),
             input_tokens: Some(100),
             output_tokens: Some(10),

@@ -23,6 +23,8 @@ pub struct PricingRow {
     pub provider: String,
     /// The model as requested.
     pub model: String,
+    /// The model the provider said answered, when it said (e.g. a dated id for an alias).
+    pub resolved_model: Option<String>,
     /// Prompt-side tokens.
     pub input_tokens: Option<i64>,
     /// Completion-side tokens.
@@ -36,6 +38,7 @@ struct Row {
     seq: i64,
     provider: String,
     model: String,
+    resolved_model: Option<String>,
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
     cached_tokens: Option<i64>,
@@ -60,7 +63,7 @@ impl Store {
     /// still running are left for when they end.
     pub async fn unpriced_runs(&self, limit: i64) -> Result<Vec<PricingRow>> {
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT seq, provider, model, input_tokens, output_tokens, cached_tokens, \
+            "SELECT seq, provider, model, resolved_model, input_tokens, output_tokens, cached_tokens, \
              cache_write_tokens, reasoning_tokens FROM runs INDEXED BY runs_unpriced \
              WHERE cost_source IS NULL AND status <> 'running' ORDER BY seq DESC LIMIT ?",
         )
@@ -74,6 +77,7 @@ impl Store {
                 created_at: from_micros(time_key::micros_of(row.seq)),
                 provider: row.provider,
                 model: row.model,
+                resolved_model: row.resolved_model,
                 input_tokens: row.input_tokens,
                 output_tokens: row.output_tokens,
                 token_details: TokenDetails {

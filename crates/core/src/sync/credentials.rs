@@ -1,30 +1,35 @@
-//! Where a team member's database password lives: the OS keychain, one entry per user and
-//! server. The only place team sync touches the keychain.
+//! Where a team member's database password lives: the OS keychain, as a secret bound to this
+//! history database and to the team server's origin (see [`crate::secrets`]). The only place team
+//! sync touches the keychain.
 
 use crate::error::Result;
-use crate::keys::{ApiKey, KeyStorage, Keychain};
+use crate::keys::{ApiKey, KeyStorage};
+use crate::secrets::{DatabaseId, Origin, Purpose, SecretBinding, Vault};
 use crate::sync::url::TeamUrl;
 
-/// The keychain entry's name for a user on a server (`team:USER@HOST:PORT/DATABASE`). Provider
-/// names cannot hold `:`, so it never meets a provider's key.
-fn entry(url: &TeamUrl) -> String {
-    format!(
-        "team:{}@{}:{}/{}",
-        url.user, url.host, url.port, url.database
-    )
+/// The binding of `url`'s user on its server. The owner is `USER:DATABASE`, so the entry name
+/// reads `DB/team-db/alice:team@postgres://host:5432`.
+fn binding(database: &DatabaseId, url: &TeamUrl) -> Result<SecretBinding> {
+    let origin = Origin::parse(&format!("postgres://{}:{}", url.host, url.port))?;
+    Ok(SecretBinding::new(
+        database.clone(),
+        Purpose::DatabasePassword,
+        format!("{}:{}", url.user, url.database),
+        origin,
+    ))
 }
 
-/// Stores the password for `url`'s user and server.
-pub fn store(url: &TeamUrl, password: &ApiKey) -> Result<KeyStorage> {
-    Keychain::set(&entry(url), password)
+/// Stores the password for `url`'s user and server, for this database only.
+pub fn store(database: &DatabaseId, url: &TeamUrl, password: &ApiKey) -> Result<KeyStorage> {
+    Vault::store(&binding(database, url)?, password)
 }
 
-/// The stored password for `url`'s user and server, if any.
-pub fn load(url: &TeamUrl) -> Result<Option<ApiKey>> {
-    Keychain::get(&entry(url))
+/// The stored password for `url`'s user and server, if this database holds one.
+pub fn load(database: &DatabaseId, url: &TeamUrl) -> Result<Option<ApiKey>> {
+    Vault::load(&binding(database, url)?)
 }
 
 /// Removes the stored password; returns whether there was one.
-pub fn forget(url: &TeamUrl) -> Result<bool> {
-    Keychain::delete(&entry(url))
+pub fn forget(database: &DatabaseId, url: &TeamUrl) -> Result<bool> {
+    Vault::remove(&binding(database, url)?)
 }

@@ -102,7 +102,8 @@ impl Team {
         let url = TeamUrl::parse(&link.url)?;
         // The keychain may block (D-Bus): off the async threads.
         let lookup = url.clone();
-        let password = tokio::task::spawn_blocking(move || credentials::load(&lookup))
+        let database = store.database_id().await?;
+        let password = tokio::task::spawn_blocking(move || credentials::load(&database, &lookup))
             .await
             .map_err(|e| Error::invalid(format!("the keychain lookup failed: {e}")))??;
         Self::connect(&url, password.as_ref()).await.map(Some)
@@ -174,8 +175,9 @@ pub async fn connect(store: &Store, url_text: &str, typed: Option<ApiKey>) -> Re
     let password_storage = match password {
         Some(password) => {
             let entry = url.clone();
+            let database = store.database_id().await?;
             Some(
-                tokio::task::spawn_blocking(move || credentials::store(&entry, &password))
+                tokio::task::spawn_blocking(move || credentials::store(&database, &entry, &password))
                     .await
                     .map_err(|e| Error::invalid(format!("the keychain failed: {e}")))??,
             )
@@ -193,7 +195,8 @@ pub async fn connect(store: &Store, url_text: &str, typed: Option<ApiKey>) -> Re
 pub async fn disconnect(store: &Store) -> Result<bool> {
     if let Some(link) = store.team_link().await? {
         if let Ok(url) = TeamUrl::parse(&link.url) {
-            let _ = tokio::task::spawn_blocking(move || credentials::forget(&url)).await;
+            let database = store.database_id().await?;
+            let _ = tokio::task::spawn_blocking(move || credentials::forget(&database, &url)).await;
         }
     }
     store.unlink_team().await
