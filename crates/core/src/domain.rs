@@ -503,7 +503,6 @@ pub struct RunFilter {
     pub sources: Vec<String>,
 }
 
-
 /// Whose runs a filter keeps: the Mine / Team switch.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

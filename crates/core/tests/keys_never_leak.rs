@@ -284,8 +284,7 @@ async fn otlp_header_values_never_reach_the_history_messages_exports_or_debug_ou
 
     // Off: the keychain entry goes too.
     let endpoint = store.otel_settings().await.unwrap().endpoint.unwrap();
-    let binding =
-        otel::secrets::binding(&store.database_id().await.unwrap(), &endpoint).unwrap();
+    let binding = otel::secrets::binding(&store.database_id().await.unwrap(), &endpoint).unwrap();
     assert!(!otel::secrets::load(&binding).unwrap().is_empty());
     otel::turn_off(&store).await.unwrap();
     assert!(otel::secrets::load(&binding).unwrap().is_empty());

@@ -77,7 +77,10 @@ async fn headers_reach_only_the_origin_and_database_they_were_set_for() {
     let (_b_dir, b, _) = wire::file_store().await;
 
     // Database A sends to the first collector with its header.
-    assert!(point_at(&a, &first.url, Some(bearer(&secret))).await.stored.is_some());
+    assert!(point_at(&a, &first.url, Some(bearer(&secret)))
+        .await
+        .stored
+        .is_some());
     assert_eq!(
         send_one(&a, &first, 1).await.as_deref(),
         Some(format!("Bearer {secret}").as_str())
@@ -100,7 +103,9 @@ async fn headers_reach_only_the_origin_and_database_they_were_set_for() {
 
     // Another port is another origin: the header stays behind, and the caller is told.
     let saved = point_at(&a, &second.url, None).await;
-    let left = saved.headers_left_behind.expect("the header did not follow");
+    let left = saved
+        .headers_left_behind
+        .expect("the header did not follow");
     assert!(first.url.starts_with(&left), "{left} vs {}", first.url);
     assert_eq!(send_one(&a, &second, 4).await, None);
     // Back on the first origin it is gone too: it was removed, not parked.
@@ -127,10 +132,17 @@ async fn headers_stored_by_an_earlier_version_move_to_their_bound_entry_once() {
         send_one(&store, &receiver, 1).await.as_deref(),
         Some(format!("Bearer {secret}").as_str())
     );
-    assert!(Keychain::get(&account).unwrap().is_none(), "the old entry is gone");
+    assert!(
+        Keychain::get(&account).unwrap().is_none(),
+        "the old entry is gone"
+    );
     assert_eq!(store.otel_settings().await.unwrap().keychain_account, None);
-    let binding = otel::secrets::binding(&store.database_id().await.unwrap(), &receiver.url).unwrap();
-    assert_eq!(otel::secrets::load(&binding).unwrap().names(), ["Authorization"]);
+    let binding =
+        otel::secrets::binding(&store.database_id().await.unwrap(), &receiver.url).unwrap();
+    assert_eq!(
+        otel::secrets::load(&binding).unwrap().names(),
+        ["Authorization"]
+    );
     // Still sent after the move.
     assert_eq!(
         send_one(&store, &receiver, 2).await.as_deref(),

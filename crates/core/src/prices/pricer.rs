@@ -39,7 +39,7 @@ impl<'a> From<&'a NewRun> for PriceInput<'a> {
         Self {
             provider: &run.provider,
             model: &run.model,
-            resolved_model: run.resolved_model.as_deref(),
+            resolved_model: run.origin.resolved_model.as_deref(),
             created_at: run.created_at,
             input_tokens: run.input_tokens,
             output_tokens: run.output_tokens,

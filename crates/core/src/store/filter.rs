@@ -168,7 +168,7 @@ fn push_conditions(
         }
         query.push("))");
     }
-    push_any_of(&mut clauses, "r.source", filter.sources.iter().cloned());
+    push_any_of(clauses, "r.source", filter.sources.iter().cloned());
     // Times become key ranges (`seq >> 10` is the time): ranges on the rowid that both the table
     // and the search index can seek to.
     if let Some(since) = filter.since {

@@ -243,17 +243,19 @@ impl Store {
         stats.models = model_rows
             .into_iter()
             .map(
-                |(provider, model, a, b, c, d, e, f, g, up, down, cost_usd, priced_runs)| ModelStats {
-                    provider,
-                    model,
-                    tokens: g,
-                    runs: status_counts((a, b, c, d, e, f, g)),
-                    p50_ms: None,
-                    p95_ms: None,
-                    rated_up: up,
-                    rated_down: down,
-                    cost_usd,
-                    priced_runs,
+                |(provider, model, a, b, c, d, e, f, g, up, down, cost_usd, priced_runs)| {
+                    ModelStats {
+                        provider,
+                        model,
+                        tokens: g,
+                        runs: status_counts((a, b, c, d, e, f, g)),
+                        p50_ms: None,
+                        p95_ms: None,
+                        rated_up: up,
+                        rated_down: down,
+                        cost_usd,
+                        priced_runs,
+                    }
                 },
             )
             .collect();

@@ -177,9 +177,11 @@ pub async fn connect(store: &Store, url_text: &str, typed: Option<ApiKey>) -> Re
             let entry = url.clone();
             let database = store.database_id().await?;
             Some(
-                tokio::task::spawn_blocking(move || credentials::store(&database, &entry, &password))
-                    .await
-                    .map_err(|e| Error::invalid(format!("the keychain failed: {e}")))??,
+                tokio::task::spawn_blocking(move || {
+                    credentials::store(&database, &entry, &password)
+                })
+                .await
+                .map_err(|e| Error::invalid(format!("the keychain failed: {e}")))??,
             )
         }
         None => None,

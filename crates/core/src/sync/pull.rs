@@ -76,6 +76,12 @@ fn run_change(row: &PgRow) -> Result<(i64, PulledChange), sqlx::Error> {
         variables,
         prompt_text: row.try_get("prompt_text")?,
         response: row.try_get("response")?,
+        // The team schema carries the spec's columns and what the runner records; where a run
+        // came from, its thread and token details stay on the machine that made it, and the
+        // cost is worked out here, by this machine's prices.
+        origin: Default::default(),
+        token_details: Default::default(),
+        cost: None,
     };
     Ok((
         row.try_get("sync_seq")?,

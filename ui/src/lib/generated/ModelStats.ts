@@ -36,4 +36,12 @@ rated_up: number,
 /**
  * Its runs rated down.
  */
-rated_down: number, };
+rated_down: number, 
+/**
+ * What its priced runs cost, in US dollars.
+ */
+cost_usd: number, 
+/**
+ * How many of its runs have a cost.
+ */
+priced_runs: number, };

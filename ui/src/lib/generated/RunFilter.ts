@@ -2,6 +2,7 @@
 import type { PromptId } from "./PromptId";
 import type { RatingFilter } from "./RatingFilter";
 import type { RunStatus } from "./RunStatus";
+import type { Whose } from "./Whose";
 
 /**
  * Which runs a history query, an export or a bulk delete covers. Empty fields do not filter.
@@ -32,10 +33,18 @@ until: string | null,
  */
 query: string | null, 
 /**
+ * Only one's own runs, or only the team's (pulled from teammates); both when `None`.
+ */
+whose: Whose | null, 
+/**
  * Only runs rated so (any of them; `none` for unrated runs).
  */
 ratings: Array<RatingFilter>, 
 /**
  * Only runs with one of these tags.
  */
-tags: Array<string>, };
+tags: Array<string>, 
+/**
+ * Only runs from these sources (any of them): `promptline`, `llm`, `jsonl`.
+ */
+sources: Array<string>, };
