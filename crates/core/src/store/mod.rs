@@ -176,7 +176,9 @@ impl Store {
                 ))
             })?;
         }
-        let options = SqliteConnectOptions::new()
+        // An empty or missing file: nothing is in it yet, so the vacuum mode can still be chosen.
+        let fresh = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+        let mut options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -186,11 +188,14 @@ impl Store {
             // transaction (about 20 s for a 100,000-run file): a run finishing meanwhile waits to
             // be recorded instead of failing.
             .busy_timeout(BUSY_TIMEOUT)
-            // Takes effect in a new file only (an existing one switches when compacted): deletes
-            // can then hand pages back to the file system without rewriting the file.
-            .auto_vacuum(SqliteAutoVacuum::Incremental)
             .pragma("temp_store", "memory")
             .pragma("cache_size", CACHE_SIZE);
+        if fresh {
+            // Deletes can then hand pages back to the file system without rewriting the file (an
+            // existing file switches when compacted). Only for a new file: on an existing one the
+            // pragma writes the header, so a full disk would stop the database from opening.
+            options = options.auto_vacuum(SqliteAutoVacuum::Incremental);
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
             // A local file cannot drop a connection the way a network server can: no ping (a
