@@ -56,8 +56,9 @@ async fn point_at(store: &Store, url: &str, headers: Option<Headers>) -> otel::S
 /// Records a run in `store` and sends it; returns the `Authorization` the receiver got.
 async fn send_one(store: &Store, receiver: &otlp::Receiver, minute: i64) -> Option<String> {
     let before = receiver.requests().len();
-    store.insert_run(&run(minute)).await.unwrap();
+    // Loaded first, as the app and the CLI do: a store queues runs for a loaded exporter.
     let exporter = LiveExporter::load(store).await;
+    store.insert_run(&run(minute)).await.unwrap();
     let report = exporter.flush(Duration::from_secs(5)).await;
     assert!(report.error.is_none(), "{report:?}");
     let requests = receiver.requests();
