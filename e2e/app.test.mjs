@@ -205,7 +205,9 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
         const [run] = await liveRuns();
         if (run?.status === "running" && run.text.includes("Bonjour") && !run.text.includes("works.")) {
           partial.add(run.text);
-          if (partial.size === 1) await shot("streaming");
+          // After the second partial text: a screenshot takes seconds on a busy machine, and taken
+          // after the first it could outlast the stream.
+          if (partial.size === 2) await shot("streaming");
         }
         return partial.size >= 2;
       },

@@ -166,6 +166,8 @@ describe("Promptline prices", { timeout: 180_000 }, () => {
     const row = await $(NEWEST_ROW);
     await eventually("the row's cost", async () => (await textOf(await row.findElement(By.css("[data-testid=run-row-cost]")))) === EXPECTED_COST);
     await (await row.findElement(By.css("button.main"))).click();
+    // The cost is among the run's facts, on the Params tab.
+    await click("[data-testid=run-detail] [data-testid=tab-params]");
     const detail = await text("[data-testid=run-detail] [data-testid=run-cost]");
     assert.match(detail, new RegExp(`^\\${EXPECTED_COST} · Your price for local/test-model`));
     assert.equal(await text("[data-testid=prompt-cost]"), EXPECTED_COST);

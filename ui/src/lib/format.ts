@@ -1,6 +1,9 @@
-// Formatting for people: the user's locale and time zone, tabular-friendly numbers.
+// Formatting for people: the user's locale (or a sensible one when the system has none, see
+// locale.ts) and time zone, tabular-friendly numbers.
 
-const numberFormat = new Intl.NumberFormat(undefined);
+import { appLocale } from "./locale";
+
+const numberFormat = new Intl.NumberFormat(appLocale);
 
 /** 1234 -> "1,234" in the user's locale. */
 export function formatCount(n: number): string {
@@ -38,7 +41,7 @@ export function tokensPerSecond(tokens: number, elapsedMs: number, ttftMs: numbe
   return (tokens * 1000) / generating;
 }
 
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
+const relative = new Intl.RelativeTimeFormat(appLocale, { numeric: "auto", style: "short" });
 
 /** "now", "3 min ago", "2 hr ago", "5 days ago"; past a month the local date. */
 export function relativeTime(iso: string, now: Date = new Date()): string {
@@ -55,7 +58,7 @@ export function relativeTime(iso: string, now: Date = new Date()): string {
 // Date formatters are made once: `toLocaleString(locale, options)` builds a new formatter on every
 // call (about 50-100 µs in WebKit), a made one formats in about 2 µs, and every timeline row
 // formats two times.
-const absoluteFormat = new Intl.DateTimeFormat(undefined, {
+const absoluteFormat = new Intl.DateTimeFormat(appLocale, {
   weekday: "short",
   day: "numeric",
   month: "short",
@@ -64,10 +67,10 @@ const absoluteFormat = new Intl.DateTimeFormat(undefined, {
   minute: "2-digit",
   second: "2-digit",
 });
-const timeOfDayFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
-const dayYearFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric" });
-const dateFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
+const timeOfDayFormat = new Intl.DateTimeFormat(appLocale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const dayFormat = new Intl.DateTimeFormat(appLocale, { weekday: "short", day: "numeric", month: "short" });
+const dayYearFormat = new Intl.DateTimeFormat(appLocale, { weekday: "short", day: "numeric", month: "short", year: "numeric" });
+const dateFormat = new Intl.DateTimeFormat(appLocale, { day: "numeric", month: "short", year: "numeric" });
 
 /** The full local date and time, for hover titles. */
 export function absoluteTime(iso: string): string {
@@ -115,7 +118,7 @@ function usdFormat(decimals: number, locale?: string): Intl.NumberFormat {
   }
   let format = usdFormats.get(decimals);
   if (!format) {
-    format = new Intl.NumberFormat(undefined, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: decimals });
+    format = new Intl.NumberFormat(appLocale, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: decimals });
     usdFormats.set(decimals, format);
   }
   return format;
