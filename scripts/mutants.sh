@@ -46,7 +46,11 @@ for module in "${modules[@]}"; do
     done
     echo "== mutants of $module" >&2
     mkdir -p "mutants.out/$module"
-    # shellcheck disable=SC2086 # TESTS holds a word list
+    # The test targets go to every cargo call (-C), so only they are built for each mutant, not
+    # every test binary of the package.
+    target_args=()
+    for word in ${TESTS[$module]}; do target_args+=(-C "$word"); done
     cargo mutants --package promptline-core "${file_args[@]}" --timeout "${MUTANTS_TIMEOUT:-120}" \
-        --output "mutants.out/$module" ${MUTANTS_IN_PLACE:+--in-place} ${MUTANTS_BASELINE:+--baseline "$MUTANTS_BASELINE"} -- ${TESTS[$module]} || true
+        --output "mutants.out/$module" ${MUTANTS_IN_PLACE:+--in-place} ${MUTANTS_BASELINE:+--baseline "$MUTANTS_BASELINE"} \
+        "${target_args[@]}" || true
 done
