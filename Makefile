@@ -6,7 +6,7 @@ CARGO ?= cargo
 # features, so nothing is compiled twice.
 APP_FEATURES := --features custom-protocol
 
-.PHONY: run test setup setup-test app ui fmt fmt-check lint test-rust test-ui e2e demo bench bench-scale bench-team
+.PHONY: run test setup setup-test app ui fmt fmt-check lint test-rust test-ui e2e demo bench bench-scale bench-team mutants
 
 ## Install everything, build, and start the desktop app on the embedded defaults.
 run: setup app
@@ -62,3 +62,9 @@ bench-scale:
 ## Team sync on a real PostgreSQL server: push 100k runs, empty sync, team page at 10k-1M rows.
 bench-team:
 	bash bench/team.sh
+
+## Mutation testing of the core's template, search, runner, store and providers (cargo-mutants;
+## hours on 2 cores, not part of `make test`; figures in docs/mutants.md). One module:
+## `bash scripts/mutants.sh template`.
+mutants:
+	bash scripts/mutants.sh

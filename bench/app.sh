@@ -141,6 +141,9 @@ What each figure includes:
 - **Next page**: in the page: set the timeline'"'"'s \`scrollTop\` to its bottom, wait until its
   \`aria-rowcount\` (loaded runs) grows (keyset page of 200 over IPC) and rows are rendered, then
   one frame. Row counts: ${r.nextPage.rows.join(", ")}${r.nextPage.timeouts ? `; ${r.nextPage.timeouts} timed out` : ""}.
+  A sample counts once its new rows (placed after the old end) are in the DOM; one that gets no
+  answer within 10 s is a miss, kept in the figures at 10 000 ms: misses ${r.nextPage.misses ?? "?"} of
+  ${r.nextPage.rows.length} next pages, ${r.expand.misses ?? "?"} of ${r.expand.kinds.length} expands.
 - **Scrolling steadily**: in the page, \`scrollTop\` moves at a constant speed (one step a
   frame) from where the jumps ended; "waiting" is any time the "Loading more runs…" placeholder
   below the last loaded run is in view, i.e. the person reached the end before the next page. The

@@ -214,7 +214,8 @@ def main_section(results: Path) -> str:
         "",
         f"Made by `{meta['command']}`. Data: `gen_runs.py -n {n} --seed 42` "
         f"({int(meta['jsonl_bytes']) / 2**20:,.0f} MiB of JSONL) and `gen_llm_logs.py` with the same -n and seed "
-        f"(the same runs; `llm` keeps only the {round(n * 0.97):,} successful ones); "
+        f"(the same runs; `llm` keeps only the successful ones: {llm_rows(meta)} rows in its logs.db, "
+        "counted); "
         f"Promptline's database after the import: {int(meta['db_bytes']) / 2**20:,.0f} MiB.",
         "",
         "Every figure is a whole process (start-up included), warm cache, timed by hyperfine: "
@@ -234,6 +235,7 @@ def main_section(results: Path) -> str:
         per = int(meta.get("record_count", 1000)) if key == "record" else 1
         out.append(f"| {label_of(template, meta)} | {fmt_cell(pl, per)} | {fmt_cell(llm, per)} | "
                    f"{fmt_cell(sql, per)} | {ratio(llm, pl)} | {ratio(pl, sql)} |")
+    out += answers_lines(results)
     out += [
         "",
         "`–`: the tool has no such operation (`llm` does not log failed calls, has no cursor pages, no CSV, "
@@ -265,6 +267,36 @@ def main_section(results: Path) -> str:
     out += ["", "### Machine", ""] + machine_lines(meta)
     out.append(load_line(load_samples(results)))
     return "\n".join(out)
+
+
+def llm_rows(meta: dict) -> str:
+    rows = meta.get("llm_rows") or meta.get("llm_turns")
+    return f"{int(rows):,}" if rows else "(not counted in this run)"
+
+
+def answers_lines(results: Path) -> list:
+    """What was checked of each query's answer: the same ids in the same order as sqlite3's answer to
+    the same SQL, and what `llm` printed (it prints whole responses, Promptline 160-char previews)."""
+    path = results / "answers.tsv"
+    if not path.exists() or not path.read_text().strip():
+        return ["", "**Answers not checked in this run** (made before bench/run.sh compared them)."]
+    out = ["", "Every query's answer was checked before it was timed: Promptline's JSON names the same runs, "
+               "in the same order, as sqlite3's answer to the same SQL (the run stops on a difference).", "",
+           "| query | ids compared (same, same order) | bytes printed: Promptline | sqlite3 | `llm` (runs) |",
+           "|---|---|---|---|---|"]
+    llm = {}
+    llm_path = results / "answers-llm.tsv"
+    for line in llm_path.read_text().splitlines() if llm_path.exists() else []:
+        op, count, size = line.split("\t")
+        llm[op] = f"{int(size):,} ({count})"
+    for line in path.read_text().splitlines():
+        op, count, pl_bytes, sql_bytes = line.split("\t")
+        out.append(f"| {op} | {int(count):,} | {int(pl_bytes):,} | {int(sql_bytes):,} | {llm.get(op, '–')} |")
+    out += ["", "The outputs differ in size, not in runs: Promptline prints each run's summary with a "
+                "160-character preview of its response; `llm logs list --json` prints every response whole "
+                "(and the prompt), so it writes more bytes for the same 50 runs; sqlite3 prints the same "
+                "summary columns as Promptline, one row more (the next-page probe)."]
+    return out
 
 
 def scale_section(dirs: list) -> str:
@@ -305,6 +337,13 @@ def scale_section(dirs: list) -> str:
         if all(c == "–" for c in cells):
             continue
         out.append(f"| {scale_label(key, template, runs)} | " + " | ".join(cells) + " |")
+    out += ["", "Each size as measured (a report can merge sizes measured at different times):", ""]
+    for d, meta in runs:
+        checked = d / "answers.tsv"
+        answers = len(checked.read_text().splitlines()) if checked.exists() else 0
+        out.append(f"- {int(meta['n']):,} runs: commit `{meta['commit']}`, {meta['date']}, "
+                   f"`{meta['command']}`; "
+                   + (f"{answers} answers checked against sqlite3." if answers else "answers not checked."))
     out += ["", "### Machine (scale run)", ""] + machine_lines(last)
     out.append("- Time per size (excluding data generation): "
                + ", ".join(f"{int(m['n']):,} runs {m.get('seconds', '?')} s" for _, m in runs)

@@ -317,6 +317,10 @@ bench_queries() {
 
     MODEL=$(sqlite3 "$db" "SELECT model FROM runs GROUP BY model ORDER BY count(*) DESC, model LIMIT 1")
     echo "model=$MODEL" >>"$RESULTS/meta.env"
+    # The rows `llm` answers from (it logs successful calls only), counted, not assumed.
+    if ((with_llm)); then echo "llm_rows=$(sqlite3 "$logs" 'SELECT count(*) FROM turns')" >>"$RESULTS/meta.env"; fi
+    : >"$RESULTS/answers.tsv"
+    : >"$RESULTS/answers-llm.tsv"
 
     log "newest 50, per model, errors, searches"
     local -A where=(
@@ -341,18 +345,63 @@ bench_queries() {
     for op in newest50 model50 errors50 search_pelican search_typescript; do
         # shellcheck disable=SC2086 # the argument strings above are word lists
         hf "$op.pl" "$QUERY_RUNS" "$QUERY_WARMUP" pipe "$PL" --db "$db" history -n "$PAGE_SIZE" --json ${pl_args[$op]}
-        local sql
+        local sql sql_path
         case $op in
             search_*) sql=$(search_sql "${op#search_}") ;;
             *) sql=$(page_sql "${where[$op]}") ;;
         esac
-        hf "$op.sql" "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $(sql_file "$op" "$sql")"
+        sql_path=$(sql_file "$op" "$sql")
+        hf "$op.sql" "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $sql_path"
+        # shellcheck disable=SC2086
+        check_answer "$op" "$db" "$sql_path" "$PL" --db "$db" history -n "$PAGE_SIZE" --json ${pl_args[$op]}
         if ((with_llm)) && [[ -v llm_args[$op] ]]; then
             # shellcheck disable=SC2086
             hf "$op.llm" "$LLM_RUNS" "$LLM_WARMUP" pipe env LLM_USER_PATH="$DATA/llm-home" \
                 "$VENV/bin/llm" logs list -d "$logs" -n "$PAGE_SIZE" --json ${llm_args[$op]}
+            # shellcheck disable=SC2086
+            note_llm_answer "$op" env LLM_USER_PATH="$DATA/llm-home" \
+                "$VENV/bin/llm" logs list -d "$logs" -n "$PAGE_SIZE" --json ${llm_args[$op]}
         fi
     done
+}
+
+# check_answer OP DB SQL_FILE COMMAND...: the timed Promptline command and sqlite3's answer to the
+# same SQL must name the same runs in the same order (the SQL asks for one row more than a page, to
+# see whether there is a next page). Writes OP, the number of ids compared, the bytes each printed
+# to $RESULTS/answers.tsv; stops the benchmark on any difference: a fast wrong answer is no result.
+check_answer() {
+    local op=$1 db=$2 sql_path=$3
+    shift 3
+    "$@" >"$WORK/$op.answer.pl.json" 2>/dev/null
+    sqlite3 -json "$db" ".read $sql_path" >"$WORK/$op.answer.sql.json"
+    local verdict
+    verdict=$(python3 - "$WORK/$op.answer.pl.json" "$WORK/$op.answer.sql.json" "$PAGE_SIZE" <<'PY'
+import json, os, sys
+pl_path, sql_path, page = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pl = [r["id"] for r in json.load(open(pl_path))]
+text = open(sql_path).read().strip()
+sql = [r["id"] for r in (json.loads(text) if text else [])][:page]
+if pl != sql:
+    first = next((i for i, (a, b) in enumerate(zip(pl, sql)) if a != b), min(len(pl), len(sql)))
+    print(f"DIFFERENT at row {first + 1}: promptline {len(pl)} ids, sqlite3 {len(sql)}")
+    sys.exit(0)
+print(f"{len(pl)}\t{os.path.getsize(pl_path)}\t{os.path.getsize(sql_path)}")
+PY
+)
+    [[ $verdict == DIFFERENT* ]] && die "$op: Promptline's answer is not sqlite3's: ${verdict#DIFFERENT }"
+    [[ ${verdict%%$'\t'*} -gt 0 || $op == errors50 ]] || die "$op: no runs to compare (empty answers prove nothing)"
+    printf '%s\t%s\n' "$op" "$verdict" >>"$RESULTS/answers.tsv"
+}
+
+# note_llm_answer OP COMMAND...: how many runs `llm` printed for OP and how many bytes (it prints
+# whole responses where Promptline's history prints a 160-character preview), in answers-llm.tsv.
+note_llm_answer() {
+    local op=$1
+    shift
+    "$@" >"$WORK/$op.answer.llm.json" 2>/dev/null
+    printf '%s\t%s\t%s\n' "$op" \
+        "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/$op.answer.llm.json")" \
+        "$(stat -c %s "$WORK/$op.answer.llm.json")" >>"$RESULTS/answers-llm.tsv"
 }
 
 # Walks the cursor from page 1 to page $DEEP_PAGE (or the last full page of a small history) with the
@@ -386,11 +435,15 @@ bench_pages() {
             ${cursor_for[$page]:+--cursor "${cursor_for[$page]}"}
     done
     # The same deep page in plain SQL: the keyset condition on the last row of page $deepest - 1.
-    local offset=$(((deepest - 1) * PAGE_SIZE - 1)) last
+    local offset=$(((deepest - 1) * PAGE_SIZE - 1)) last deep_sql page1_sql
     last=$(sqlite3 "$db" "SELECT seq FROM runs r $NEWEST_FIRST LIMIT 1 OFFSET $offset")
-    hf page_deep.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" \
-        ".read $(sql_file page_deep "$(page_sql "WHERE r.seq < $last")")"
-    hf page1.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $(sql_file page1 "$(page_sql "")")"
+    deep_sql=$(sql_file page_deep "$(page_sql "WHERE r.seq < $last")")
+    page1_sql=$(sql_file page1 "$(page_sql "")")
+    hf page_deep.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $deep_sql"
+    hf page1.sql "$QUERY_RUNS" "$QUERY_WARMUP" pipe sqlite3 -json "$db" ".read $page1_sql"
+    check_answer page1 "$db" "$page1_sql" "$PL" --db "$db" history -n "$PAGE_SIZE" --json
+    check_answer page_deep "$db" "$deep_sql" "$PL" --db "$db" history -n "$PAGE_SIZE" --json \
+        ${cursor_for[$deepest]:+--cursor "${cursor_for[$deepest]}"}
     interleave_pages "$db" "${cursor_for[$deepest]}"
 }
 

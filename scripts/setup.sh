@@ -19,7 +19,7 @@ debian_packages() {
     librsvg2-dev libxdo-dev python3)
   if [ "$mode" = test ]; then
     packages+=(webkit2gtk-driver xvfb xauth xclip imagemagick dbus-x11 at-spi2-core sqlite3
-      dbus-daemon gnome-keyring python3-venv)
+      dbus-daemon gnome-keyring python3-venv strace xdotool)
     # The team-sync tests and bench/team.sh start throw-away clusters (initdb, pg_ctl).
     packages+=(postgresql)
   fi

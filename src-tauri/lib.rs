@@ -115,6 +115,14 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
         ])
 }
 
+/// The database at `path` as the app opens it at start-up, with the sample prompt on a first
+/// launch.
+pub async fn open_store(path: &std::path::Path) -> promptline_core::Result<Store> {
+    let store = Store::open(path).await?;
+    store.ensure_sample_prompt().await?;
+    Ok(store)
+}
+
 /// Opens the store (creating the sample prompt on a first launch) and runs the app until its
 /// window closes.
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -122,11 +130,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     #[cfg(target_os = "linux")]
     webview::prepare_environment();
     let path = db_path()?;
-    let store = tauri::async_runtime::block_on(async {
-        let store = Store::open(&path).await?;
-        store.ensure_sample_prompt().await?;
-        Ok::<_, promptline_core::Error>(store)
-    })?;
+    let store = tauri::async_runtime::block_on(open_store(&path))?;
     let sync_store = store.clone();
     let background = store.clone();
     let tidy = store.clone();

@@ -2,16 +2,17 @@
 
 use std::time::{Duration, Instant};
 
-use promptline_core::Store;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{Listener, WebviewWindow, WebviewWindowBuilder};
+use tauri::{Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 
 use crate::app_builder;
 
 struct Harness {
+    /// The database's folder (a real file, opened as the app opens it at start-up).
+    _dir: tempfile::TempDir,
     _app: tauri::App<tauri::test::MockRuntime>,
     window: WebviewWindow<tauri::test::MockRuntime>,
     finished: std::sync::mpsc::Receiver<Value>,
@@ -19,11 +20,9 @@ struct Harness {
 }
 
 fn harness() -> Harness {
-    let store = tauri::async_runtime::block_on(async {
-        let store = Store::open_in_memory().await.expect("store");
-        store.ensure_sample_prompt().await.expect("sample");
-        store
-    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = tauri::async_runtime::block_on(crate::open_store(&dir.path().join("app.db")))
+        .expect("store");
     // The real configuration and capabilities, so the commands' permissions are checked too.
     let app = app_builder(mock_builder(), store)
         .build(tauri::generate_context!("tauri.conf.json", test = true))
@@ -44,6 +43,7 @@ fn harness() -> Harness {
         }
     });
     Harness {
+        _dir: dir,
         _app: app,
         window,
         finished,
@@ -92,6 +92,24 @@ fn first_launch_has_the_sample_prompt() {
         .unwrap_or_default()
         .contains("{{topic}}"));
     assert_eq!(prompts[0]["run_count"], 0);
+}
+
+#[test]
+fn every_connection_the_app_opens_runs_with_synchronous_full() {
+    let h = harness();
+    let state = h._app.state::<crate::AppState>();
+    let settings =
+        tauri::async_runtime::block_on(state.store.connection_settings()).expect("settings");
+    assert!(settings.len() >= 2, "{settings:?}");
+    for connection in settings {
+        assert_eq!(
+            connection.synchronous,
+            promptline_core::store::durability::ConnectionSettings::FULL,
+            "{connection:?}"
+        );
+        assert_eq!(connection.journal_mode, "wal");
+        assert!(connection.foreign_keys);
+    }
 }
 
 #[test]

@@ -156,8 +156,10 @@ fn bad_arguments_say_what_to_do() {
         stderr(&cursor)
     );
     let status = env.run(&["history", "--status", "done"]);
+    assert_eq!(status.status.code(), Some(2));
     assert!(stderr(&status).contains("use one of success, error, timeout, cancelled"));
     let since = env.run(&["history", "--since", "last tuesday"]);
+    assert_eq!(since.status.code(), Some(2));
     assert!(stderr(&since).contains("RFC 3339"), "{}", stderr(&since));
     let model = env.run(&["run", "--text", "x", "--model", "nosuchprovider/some-model"]);
     assert_eq!(model.status.code(), Some(2));
@@ -173,23 +175,77 @@ fn filters_narrow_the_history() {
     let env = Env::new();
     env.ok(&["run", "--text", "alpha kubernetes"]);
     env.ok(&["run", "--text", "beta postgres"]);
-    let hits = env.json(&["history", "-q", "kubernetes", "--json"]);
-    assert_eq!(hits.as_array().unwrap().len(), 1);
-    assert_eq!(
-        env.json(&["history", "--status", "error", "--json"]),
-        serde_json::json!([])
-    );
-    assert_eq!(
-        env.json(&["history", "--model", "echo", "--since", "1h", "--json"])
+    // Two echo runs of three hours ago, one of them an error: each filter below leaves some out.
+    import_old_runs(&env, 3);
+    let all = |args: &[&str]| -> Vec<String> {
+        let mut args = args.to_vec();
+        args.push("--json");
+        env.json(&["history"].iter().chain(&args).copied().collect::<Vec<_>>())
             .as_array()
             .unwrap()
-            .len(),
-        2
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(all(&[]).len(), 4);
+    let hits = env.json(&["history", "-q", "kubernetes", "--json"]);
+    assert_eq!(hits.as_array().unwrap().len(), 1);
+    assert_eq!(all(&["--status", "error"]), vec!["old-error".to_owned()]);
+    let recent = all(&["--model", "echo", "--since", "1h"]);
+    assert_eq!(recent.len(), 2, "{recent:?}");
+    assert!(
+        recent.iter().all(|id| !id.starts_with("old-")),
+        "{recent:?}"
     );
+    assert_eq!(all(&["--since", "4h"]).len(), 4);
+    assert_eq!(all(&["--until", "2h"]), vec!["old-error", "old-success"]);
     assert_eq!(
         env.json(&["history", "--until", "2000-01-01", "--json"]),
         serde_json::json!([])
     );
+}
+
+/// Imports two echo runs `hours_ago` (ids `old-success` and `old-error`) with every field set.
+fn import_old_runs(env: &Env, hours_ago: i64) {
+    let when = chrono::Utc::now() - chrono::Duration::hours(hours_ago);
+    let run = |id: &str, status: &str, error: Value, offset_ms: i64| {
+        serde_json::json!({
+            "id": id,
+            "prompt_text": format!("an old {status} run"),
+            "response": if status == "success" { "old answer" } else { "" },
+            "model": "echo",
+            "provider": "echo",
+            "status": status,
+            "error_message": error,
+            "created_at": (when + chrono::Duration::milliseconds(offset_ms)).to_rfc3339(),
+            "tokens_used": 9,
+            "input_tokens": 4,
+            "output_tokens": 5,
+            "execution_time_ms": 321,
+            "ttft_ms": 45,
+            "stop_reason": "stop",
+            "params": {"temperature": 0.7, "system": "Be old."},
+            "variables": {"age": "old"},
+        })
+        .to_string()
+    };
+    let file = env.dir.path().join("old.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n{}\n",
+            run("old-success", "success", Value::Null, 0),
+            run(
+                "old-error",
+                "error",
+                "boom: the old server fell over".into(),
+                1
+            )
+        ),
+    )
+    .unwrap();
+    let imported = env.ok(&["import", file.to_str().unwrap()]);
+    assert!(imported.contains("Imported 2 runs"), "{imported}");
 }
 
 #[test]
@@ -230,9 +286,16 @@ fn export_then_import_round_trips_and_bad_imports_change_nothing() {
         env.ok(&[
             "run",
             "--text",
-            &format!("line {i}\nwith \"quotes\", commas"),
+            &format!("line {i}\nwith \"quotes\", commas {{{{who}}}}"),
+            "--var",
+            &format!("who=person {i}"),
+            "--param",
+            &format!("temperature=0.{i}"),
+            "--system",
+            "Answer as an echo.",
         ]);
     }
+    import_old_runs(&env, 30);
     let file = env.dir.path().join("out.jsonl");
     env.ok(&["export", "--format", "jsonl", "-o", file.to_str().unwrap()]);
     let stdout_copy = env.ok(&["export", "--format", "jsonl"]);
@@ -240,14 +303,49 @@ fn export_then_import_round_trips_and_bad_imports_change_nothing() {
 
     let other = Env::new();
     let imported = other.ok(&["import", file.to_str().unwrap()]);
-    assert!(imported.contains("Imported 4 runs"), "{imported}");
+    assert!(imported.contains("Imported 6 runs"), "{imported}");
+    // Every field of every run, as the source database holds it: an export compared only with a
+    // re-export would pass a loss both share (tokens, timings, params, variables).
+    let ids = |env: &Env| -> Vec<String> {
+        env.json(&["history", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&other), ids(&env));
+    for id in ids(&env) {
+        let source = env.json(&["show", &id, "--json"]);
+        let copy = other.json(&["show", &id, "--json"]);
+        let fields = source.as_object().unwrap();
+        assert!(fields.len() > 20, "{source}");
+        for (field, value) in fields {
+            assert_eq!(&copy[field], value, "{id}: {field}");
+        }
+        assert_eq!(copy.as_object().unwrap().len(), fields.len(), "{id}");
+    }
+    let old = other.json(&["show", "old-error", "--json"]);
+    assert_eq!(
+        (
+            &old["tokens_used"],
+            &old["execution_time_ms"],
+            &old["ttft_ms"]
+        ),
+        (&Value::from(9), &Value::from(321), &Value::from(45))
+    );
+    assert_eq!(old["params"]["temperature"], 0.7);
+    assert_eq!(old["variables"]["age"], "old");
     assert_eq!(other.ok(&["export", "--format", "jsonl"]), stdout_copy);
     assert!(other
         .ok(&["import", file.to_str().unwrap()])
-        .contains("Imported 0 runs (4 already there"));
+        .contains("Imported 0 runs (6 already there"));
 
+    // The filter leaves the error run out: a header and the five successes.
     let csv = env.ok(&["export", "--format", "csv", "--status", "success"]);
-    assert_eq!(csv.matches("\r\n").count(), 5);
+    assert_eq!(csv.matches("\r\n").count(), 6);
+    assert!(!csv.contains("old-error"));
+    assert!(csv.contains("old-success"));
 
     let bad = env.dir.path().join("bad.jsonl");
     let mut text = stdout_copy.clone();
@@ -256,7 +354,7 @@ fn export_then_import_round_trips_and_bad_imports_change_nothing() {
     let third = Env::new();
     let out = third.run(&["import", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("line 5"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("line 7"), "{}", stderr(&out));
     assert_eq!(third.json(&["history", "--json"]), serde_json::json!([]));
 }
 

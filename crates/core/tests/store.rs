@@ -256,14 +256,35 @@ async fn hostile_search_text_never_raises_an_error_and_matches_literally() {
 
 #[tokio::test]
 async fn full_responses_are_stored_whole_and_lists_carry_only_a_preview() {
-    let store = Store::open_in_memory().await.unwrap();
+    use sqlx::Connection;
+    let (store, dir) = file_store().await;
     let big = "word ".repeat(400_000);
     let run = store
         .insert_run(&new_run(None, 0, "echo", RunStatus::Success, &big))
         .await
         .unwrap();
-    assert_eq!(run.response, big);
-    assert_eq!(run.summary.response_chars, big.chars().count() as i64);
+    store.close().await;
+    // Read back from the file by another connection, not from what `insert_run` returned.
+    let mut conn = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}?mode=ro",
+        dir.path().join("history.db").display()
+    ))
+    .await
+    .unwrap();
+    let (response, response_chars): (String, i64) = sqlx::query_as(
+        "SELECT response, (SELECT response_chars FROM runs WHERE id = ?1) \
+         FROM run_history WHERE id = ?1",
+    )
+    .bind(run.summary.id.as_str())
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(response.len(), big.len());
+    assert!(response == big, "the response comes back byte for byte");
+    assert_eq!(response_chars, big.chars().count() as i64);
+    drop(conn);
+    let store = Store::open(&dir.path().join("history.db")).await.unwrap();
+    assert_eq!(store.run(&run.summary.id).await.unwrap().response, big);
     let page = store
         .runs_page(&RunFilter::default(), None, 10)
         .await

@@ -170,9 +170,124 @@ async fn jsonl_export_then_import_into_an_empty_store_gives_the_same_runs() {
     copy.export(&RunFilter::default(), ExportFormat::Jsonl, &mut second)
         .await
         .unwrap();
+    // Both exports against the generator's file itself, field by field: an export compared only
+    // with a re-export would pass a loss that both share.
+    let source = source_runs(&path);
+    assert_matches_source(&first, &source, "the export");
+    assert_matches_source(&second, &source, "the export of the re-import");
     assert_eq!(
         String::from_utf8(first).unwrap(),
         String::from_utf8(second).unwrap()
+    );
+}
+
+/// The generator's runs by id.
+fn source_runs(path: &std::path::Path) -> BTreeMap<String, serde_json::Value> {
+    BufReader::new(std::fs::File::open(path).unwrap())
+        .lines()
+        .map(|line| {
+            let run: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+            (run["id"].as_str().unwrap().to_owned(), run)
+        })
+        .collect()
+}
+
+/// Every run of a JSONL export holds every field of its source line, under Promptline's names
+/// (`options` is `params`, `system` is `system_prompt`, `token_details` split into counts).
+fn assert_matches_source(export: &[u8], source: &BTreeMap<String, serde_json::Value>, what: &str) {
+    use serde_json::Value;
+    let exported: Vec<Value> = export
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(exported.len(), source.len(), "{what}: one line per run");
+    let mut with_details = 0;
+    let mut with_system = 0;
+    for run in &exported {
+        let id = run["id"].as_str().unwrap();
+        let want = &source[id];
+        for field in [
+            "prompt_id",
+            "prompt_text",
+            "response",
+            "model",
+            "status",
+            "error_message",
+            "tokens_used",
+            "input_tokens",
+            "output_tokens",
+            "execution_time_ms",
+            "thread_id",
+            "resolved_model",
+        ] {
+            assert_eq!(run[field], want[field], "{what}: {id}'s {field}");
+        }
+        let instant = |v: &Value| {
+            chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+                .unwrap()
+                .timestamp_micros()
+        };
+        assert_eq!(
+            instant(&run["created_at"]),
+            instant(&want["created_at"]),
+            "{what}: {id}'s created_at"
+        );
+        assert_eq!(run["params"], want["options"], "{what}: {id}'s params");
+        assert_eq!(
+            run["system_prompt"], want["system"],
+            "{what}: {id}'s system prompt"
+        );
+        if !want["system"].is_null() {
+            with_system += 1;
+        }
+        assert_eq!(run["variables"], serde_json::json!({}), "{what}: {id}");
+        assert_eq!(run["source"], "jsonl", "{what}: {id}'s source");
+        let details = &want["token_details"];
+        if details.is_object() {
+            with_details += 1;
+            // The provider's own names for the cached and reasoning counts, wherever they sit.
+            let find = |names: &[&str]| -> Value {
+                fn walk(v: &Value, names: &[&str]) -> Option<i64> {
+                    let map = v.as_object()?;
+                    for (k, v) in map {
+                        if names.contains(&k.as_str()) {
+                            if let Some(n) = v.as_i64() {
+                                return Some(n);
+                            }
+                        }
+                        if let Some(n) = walk(v, names) {
+                            return Some(n);
+                        }
+                    }
+                    None
+                }
+                walk(details, names).map_or(Value::Null, Value::from)
+            };
+            assert_eq!(
+                run["cached_tokens"],
+                find(&[
+                    "cached_tokens",
+                    "cache_read_input_tokens",
+                    "cachedContentTokenCount"
+                ]),
+                "{what}: {id}'s cached tokens from {details}"
+            );
+            assert_eq!(
+                run["cache_write_tokens"],
+                find(&["cache_creation_input_tokens"]),
+                "{what}: {id}'s cache writes from {details}"
+            );
+            assert_eq!(
+                run["reasoning_tokens"],
+                find(&["reasoning_tokens", "thoughtsTokenCount"]),
+                "{what}: {id}'s reasoning tokens from {details}"
+            );
+        }
+    }
+    assert!(
+        with_details > 0 && with_system > 0,
+        "the sample has token details and system prompts to compare"
     );
 }
 

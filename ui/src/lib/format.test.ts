@@ -41,8 +41,19 @@ describe("times", () => {
   it("labels today, yesterday and older days", () => {
     expect(dayLabel(new Date(2026, 10, 24, 9).toISOString(), now)).toBe("Today");
     expect(dayLabel(new Date(2026, 10, 23, 23, 59).toISOString(), now)).toBe("Yesterday");
-    expect(dayLabel(new Date(2026, 10, 20, 9).toISOString(), now)).toMatch(/20/);
-    expect(dayLabel(new Date(2025, 10, 20, 9).toISOString(), now)).toMatch(/2025/);
+    // This year: day, month and weekday, no year ("Fri, Nov 20"); a "2026" must not pass for a 20.
+    const thisYear = dayLabel(new Date(2026, 10, 20, 9).toISOString(), now);
+    const month = new Date(2026, 10, 20).toLocaleString(undefined, { month: "short" });
+    const weekday = new Date(2026, 10, 20).toLocaleString(undefined, { weekday: "short" });
+    expect(thisYear).toMatch(/(^|\D)20(\D|$)/);
+    expect(thisYear).not.toContain("2026");
+    expect(thisYear).toContain(month);
+    expect(thisYear).toContain(weekday);
+    // Another year: the year too, and the same day.
+    const lastYear = dayLabel(new Date(2025, 10, 20, 9).toISOString(), now);
+    expect(lastYear).toContain("2025");
+    expect(lastYear.replace("2025", "")).toMatch(/(^|\D)20(\D|$)/);
+    expect(lastYear).toContain(month);
   });
   it("says how long ago", () => {
     expect(relativeTime(new Date(now.getTime() - 10_000).toISOString(), now)).toBe("just now");

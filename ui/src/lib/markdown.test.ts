@@ -40,7 +40,9 @@ describe("renderMarkdown", () => {
       for (const attr of el.getAttributeNames()) expect(attr.startsWith("on")).toBe(false);
     }
     for (const img of host.querySelectorAll("img")) expect(img.getAttribute("src")).toBeNull();
-    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    // That nothing *runs* cannot be seen here: jsdom never runs scripts set through innerHTML, so
+    // a canary would stay unset whatever the output. The real webview shows it: these same lines
+    // in e2e/promises.test.mjs, and 102 hostile shapes in e2e/hostile.test.mjs.
     host.remove();
   });
 

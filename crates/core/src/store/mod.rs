@@ -5,6 +5,7 @@ pub mod annotations;
 pub mod costs;
 pub mod deletions;
 pub mod desktop;
+pub mod durability;
 mod filter;
 mod identity;
 pub mod in_flight;

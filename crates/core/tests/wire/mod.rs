@@ -865,8 +865,15 @@ pub async fn http_errors_are_recorded(kind: ProviderKind, extra: Vec<Failure>) {
                 );
             }
             assert!(!message.contains(TEST_KEY));
-            assert_eq!(stored.summary.preview, runs_preview(&message));
+            assert_preview_of(&stored.summary.preview, &message);
         }
+        // What the server received, not what was recorded: a retry would be a second request.
+        assert_eq!(
+            server.requests().len(),
+            2,
+            "{}: one request per run (streamed and not), no retries",
+            failure.status
+        );
     }
     let all = store
         .count_runs(&promptline_core::RunFilter::default())
@@ -879,8 +886,30 @@ pub async fn http_errors_are_recorded(kind: ProviderKind, extra: Vec<Failure>) {
     );
 }
 
-fn runs_preview(message: &str) -> String {
-    promptline_core::store::runs::preview_of("", Some(message))
+/// A list's preview of an error run, worked out here rather than by the code under test: the
+/// message's words with single spaces, whole when they fit in 160 characters (with room for the
+/// ellipsis), otherwise the words that fit and an ellipsis.
+fn assert_preview_of(preview: &str, message: &str) {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    let whole = words.join(" ");
+    assert!(!whole.is_empty(), "an error run says why");
+    if whole.chars().count() < 160 {
+        assert_eq!(preview, whole);
+    } else {
+        let cut = preview
+            .strip_suffix('…')
+            .unwrap_or_else(|| panic!("{preview:?} is cut with an ellipsis"));
+        assert!(cut.chars().count() <= 160, "{preview:?} is too long");
+        assert!(
+            whole.starts_with(cut) && whole[cut.len()..].starts_with(' '),
+            "{preview:?} is whole words of {whole:?}"
+        );
+        let next = whole[cut.len() + 1..].split(' ').next().unwrap();
+        assert!(
+            cut.chars().count() + 1 + next.chars().count() > 159,
+            "{preview:?} stops before a word that fits"
+        );
+    }
 }
 
 /// A body that is not the API's JSON, streamed (after some good text) and not.
