@@ -108,10 +108,10 @@ async function rowOf(id) {
   return $(`[data-testid=run-row][data-run-id="${id}"]`);
 }
 
-// Marked todo: written at the end of the session that wrote it and not yet run in the real
-// window (the machine was shared by five builds); it runs and reports, and fails nothing, until
-// it has passed once. Remove the todo then.
-describe("What the README promises, in the real window", { timeout: 300_000, todo: "first run pending (issue 19)" }, () => {
+// Three steps are marked todo: on their first run in the real window (a machine shared by five
+// builds) they failed for reasons not yet looked into; they run and report, and fail nothing,
+// until they pass. The badge and hostile-markdown steps passed and count.
+describe("What the README promises, in the real window", { timeout: 300_000 }, () => {
   before(async () => {
     home = mkdtempSync(path.join(tmpdir(), "promptline-promises-"));
     env = { ...process.env, XDG_DATA_HOME: path.join(home, "data"), HOME: home, NO_AT_BRIDGE: "1" };
@@ -138,7 +138,7 @@ describe("What the README promises, in the real window", { timeout: 300_000, tod
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  it("opens the database the CLI uses by default", async () => {
+  it("opens the database the CLI uses by default", { todo: "first run: the CLI's run did not appear within 20 s (issue 19)" }, async () => {
     const dbPath = execFileSync(CLI, ["db-path"], { env, encoding: "utf8" }).trim();
     assert.equal(dbPath, path.join(home, "data", "dev.promptline.desktop", "promptline.db"));
     await rowOf("promise-long");
@@ -170,7 +170,7 @@ describe("What the README promises, in the real window", { timeout: 300_000, tod
     assert.ok(colours.error.fg.hue < 15 || colours.error.fg.hue > 340, JSON.stringify(colours.error));
   });
 
-  it("copies the selected run's whole response with the c key", async () => {
+  it("copies the selected run's whole response with the c key", { todo: "first run: xclip timed out reading the clipboard (issue 19)" }, async () => {
     execFileSync("xclip", ["-selection", "clipboard"], { input: "something else", timeout: 5000 });
     await driver.executeScript("document.activeElement?.blur()");
     const body = await $("body");
@@ -205,7 +205,7 @@ describe("What the README promises, in the real window", { timeout: 300_000, tod
     await (await row.findElement(By.css("button.main"))).click();
   });
 
-  it("exports the filtered runs to the file picked in the save dialog", async () => {
+  it("exports the filtered runs to the file picked in the save dialog", { todo: "first run: the error filter did not apply within 15 s (issue 19)" }, async () => {
     const target = path.join(home, "picked", "errors.csv");
     execFileSync("mkdir", ["-p", path.dirname(target)]);
     // Only the error run: the export follows the filter.
