@@ -217,7 +217,7 @@ async fn otlp_header_values_never_reach_the_history_messages_exports_or_debug_ou
         store
             .insert_run(&promptline_core::NewRun {
                 prompt_text: format!("prompt for otlp {minute}"),
-                ..new_run(minute)
+                ..wire::echo_run(minute)
             })
             .await
             .unwrap();
@@ -292,29 +292,4 @@ async fn otlp_header_values_never_reach_the_history_messages_exports_or_debug_ou
     let bytes = files(dir.path());
     assert!(contains(&bytes, "prompt for otlp 1"));
     assert!(!contains(&bytes, BASIC) && !contains(&bytes, TOKEN));
-}
-
-fn new_run(minute: i64) -> promptline_core::NewRun {
-    promptline_core::NewRun {
-        id: promptline_core::RunId::new(),
-        prompt_id: None,
-        created_at: chrono::Utc::now() - chrono::Duration::minutes(minute),
-        model: "echo".into(),
-        provider: "echo".into(),
-        status: promptline_core::RunStatus::Success,
-        tokens_used: None,
-        input_tokens: None,
-        output_tokens: None,
-        execution_time_ms: Some(5),
-        ttft_ms: None,
-        stop_reason: None,
-        error_message: None,
-        params: serde_json::json!({}),
-        variables: serde_json::json!({}),
-        prompt_text: String::new(),
-        response: "fine".into(),
-        origin: Default::default(),
-        token_details: Default::default(),
-        cost: None,
-    }
 }

@@ -11,31 +11,6 @@ use promptline_core::keys::{ApiKey, Keychain};
 use promptline_core::otel::{self, Headers, LiveExporter, SettingsChange};
 use promptline_core::Store;
 
-fn run(minute: i64) -> promptline_core::NewRun {
-    promptline_core::NewRun {
-        id: promptline_core::RunId::new(),
-        prompt_id: None,
-        created_at: chrono::Utc::now() - chrono::Duration::minutes(minute),
-        model: "echo".into(),
-        provider: "echo".into(),
-        status: promptline_core::RunStatus::Success,
-        tokens_used: None,
-        input_tokens: None,
-        output_tokens: None,
-        execution_time_ms: Some(5),
-        ttft_ms: None,
-        stop_reason: None,
-        error_message: None,
-        params: serde_json::json!({}),
-        variables: serde_json::json!({}),
-        prompt_text: format!("bound headers {minute}"),
-        response: "fine".into(),
-        origin: Default::default(),
-        token_details: Default::default(),
-        cost: None,
-    }
-}
-
 fn bearer(secret: &str) -> Headers {
     Headers::new([("Authorization".to_owned(), format!("Bearer {secret}"))]).unwrap()
 }
@@ -58,7 +33,13 @@ async fn send_one(store: &Store, receiver: &otlp::Receiver, minute: i64) -> Opti
     let before = receiver.requests().len();
     // Loaded first, as the app and the CLI do: a store queues runs for a loaded exporter.
     let exporter = LiveExporter::load(store).await;
-    store.insert_run(&run(minute)).await.unwrap();
+    store
+        .insert_run(&promptline_core::NewRun {
+            prompt_text: format!("bound headers {minute}"),
+            ..wire::echo_run(minute)
+        })
+        .await
+        .unwrap();
     let report = exporter.flush(Duration::from_secs(5)).await;
     assert!(report.error.is_none(), "{report:?}");
     let requests = receiver.requests();

@@ -1176,3 +1176,29 @@ pub async fn whole_answers_to_stream_requests(kind: ProviderKind) {
         Some(format!("page answered with a web page instead of an event stream. Is {base} the API's base URL?").as_str())
     );
 }
+
+/// A finished echo run `minute` minutes ago, with no tokens: a row to record and export.
+pub fn echo_run(minute: i64) -> promptline_core::NewRun {
+    promptline_core::NewRun {
+        id: promptline_core::RunId::new(),
+        prompt_id: None,
+        created_at: chrono::Utc::now() - chrono::Duration::minutes(minute),
+        model: "echo".into(),
+        provider: "echo".into(),
+        status: promptline_core::RunStatus::Success,
+        tokens_used: None,
+        input_tokens: None,
+        output_tokens: None,
+        execution_time_ms: Some(5),
+        ttft_ms: None,
+        stop_reason: None,
+        error_message: None,
+        params: serde_json::json!({}),
+        variables: serde_json::json!({}),
+        prompt_text: String::new(),
+        response: "fine".into(),
+        origin: Default::default(),
+        token_details: Default::default(),
+        cost: None,
+    }
+}
