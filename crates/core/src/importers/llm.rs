@@ -660,35 +660,22 @@ impl Reader {
                 self.remember(tip, &tip_node);
             }
         }
-        let model = model.unwrap_or_default();
-        Ok(NewRun {
-            id: RunId(id),
-            prompt_id: None,
+        Ok(LlmCall {
+            id,
             created_at,
-            provider: provider_for_model(&model).to_owned(),
             model,
-            status: RunStatus::Success,
-            tokens_used: total_tokens(input_tokens, output_tokens),
-            input_tokens: input_tokens.filter(|n| *n >= 0),
-            output_tokens: output_tokens.filter(|n| *n >= 0),
-            execution_time_ms: duration_ms.filter(|n| *n >= 0),
-            ttft_ms: None,
-            stop_reason: None,
-            error_message: None,
-            params: params_of(options_json.as_deref()),
-            variables: serde_json::json!({}),
+            resolved_model,
+            input_tokens,
+            output_tokens,
+            duration_ms,
+            options_json,
             prompt_text,
             response,
-            token_details: Default::default(),
-            cost: None,
-            origin: RunOrigin {
-                source: Some(SOURCE.to_owned()),
-                thread_id: thread_id.filter(|t| !t.is_empty()),
-                resolved_model: resolved_model.filter(|m| !m.is_empty()),
-                system_prompt,
-                context,
-            },
-        })
+            thread_id,
+            system_prompt,
+            context,
+        }
+        .into_run())
     }
 
     fn remember(&mut self, hash: &str, node: &Arc<Node>) {
@@ -959,35 +946,74 @@ impl Reader {
             .collect();
         let system_prompt = (!system_pieces.is_empty()).then(|| system_pieces.join("\n\n"));
         let (_, context) = split_chain(before);
-        let model = model.unwrap_or_default();
-        Ok(NewRun {
-            id: RunId(id),
-            prompt_id: None,
+        Ok(LlmCall {
+            id,
             created_at,
+            model,
+            resolved_model,
+            input_tokens,
+            output_tokens,
+            duration_ms,
+            options_json,
+            prompt_text,
+            response: response.unwrap_or_default(),
+            thread_id: conversation_id,
+            system_prompt,
+            context,
+        }
+        .into_run())
+    }
+}
+
+/// One llm call as both of llm's layouts (turns, or responses) record it, on its way to a run.
+struct LlmCall {
+    id: String,
+    created_at: DateTime<Utc>,
+    model: Option<String>,
+    resolved_model: Option<String>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    duration_ms: Option<i64>,
+    options_json: Option<String>,
+    prompt_text: String,
+    response: String,
+    thread_id: Option<String>,
+    system_prompt: Option<String>,
+    context: Vec<ContextMessage>,
+}
+
+impl LlmCall {
+    /// The run: a success (llm logs only those), its provider guessed from the model's name.
+    fn into_run(self) -> NewRun {
+        let model = self.model.unwrap_or_default();
+        NewRun {
+            id: RunId(self.id),
+            prompt_id: None,
+            created_at: self.created_at,
             provider: provider_for_model(&model).to_owned(),
             model,
             status: RunStatus::Success,
-            tokens_used: total_tokens(input_tokens, output_tokens),
-            input_tokens: input_tokens.filter(|n| *n >= 0),
-            output_tokens: output_tokens.filter(|n| *n >= 0),
-            execution_time_ms: duration_ms.filter(|n| *n >= 0),
+            tokens_used: total_tokens(self.input_tokens, self.output_tokens),
+            input_tokens: self.input_tokens.filter(|n| *n >= 0),
+            output_tokens: self.output_tokens.filter(|n| *n >= 0),
+            execution_time_ms: self.duration_ms.filter(|n| *n >= 0),
             ttft_ms: None,
             stop_reason: None,
             error_message: None,
-            params: params_of(options_json.as_deref()),
+            params: params_of(self.options_json.as_deref()),
             variables: serde_json::json!({}),
-            prompt_text,
-            response: response.unwrap_or_default(),
+            prompt_text: self.prompt_text,
+            response: self.response,
             token_details: Default::default(),
             cost: None,
             origin: RunOrigin {
                 source: Some(SOURCE.to_owned()),
-                thread_id: conversation_id.filter(|c| !c.is_empty()),
-                resolved_model: resolved_model.filter(|m| !m.is_empty()),
-                system_prompt,
-                context,
+                thread_id: self.thread_id.filter(|t| !t.is_empty()),
+                resolved_model: self.resolved_model.filter(|m| !m.is_empty()),
+                system_prompt: self.system_prompt,
+                context: self.context,
             },
-        })
+        }
     }
 }
 
