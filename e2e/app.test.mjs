@@ -7,18 +7,17 @@
 
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Builder, By, Key, until } from "selenium-webdriver";
-import { waitForPort } from "./net.mjs";
+import { By, Key, until } from "selenium-webdriver";
+import { openApp } from "./session.mjs";
 import { ANSWER, TEST_KEY, startServer } from "./server.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
 const SHOTS = path.resolve("docs/screenshots");
-const DRIVER_PORT = 4444;
 const TIMEOUT = 15_000;
 /** The timeline reuses row elements as it scrolls (DOM order is not the order shown): rows say
  * where they are with aria-rowindex, from 1 for the newest. */
@@ -26,7 +25,7 @@ const NEWEST_ROW = '[data-testid=run-row][aria-rowindex="1"]';
 const execFileAsync = promisify(execFile);
 
 let driver;
-let tauriDriver;
+let closeApp;
 let server;
 let home;
 
@@ -120,21 +119,11 @@ describe("Promptline desktop", { timeout: 240_000 }, () => {
       PROMPTLINE_E2E_KEY: TEST_KEY,
       NO_AT_BRIDGE: "1",
     };
-    tauriDriver = spawn("tauri-driver", ["--port", String(DRIVER_PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
-    await waitForPort(DRIVER_PORT, 20_000);
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${DRIVER_PORT}/`)
-      .withCapabilities({
-        browserName: "wry",
-        "wdio:enforceWebDriverClassic": true,
-        "tauri:options": { application: APP },
-      })
-      .build();
+    ({ driver, close: closeApp } = await openApp({ app: APP, env }));
   });
 
   after(async () => {
-    await driver?.quit().catch(() => {});
-    tauriDriver?.kill();
+    await closeApp?.();
     await server?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });

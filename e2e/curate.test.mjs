@@ -4,14 +4,13 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Builder, By, Key, until } from "selenium-webdriver";
-import net from "node:net";
-import { waitForPort } from "./net.mjs";
+import { By, Key, until } from "selenium-webdriver";
+import { openApp } from "./session.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
 const SHOTS = path.resolve("docs/screenshots");
@@ -20,20 +19,9 @@ const NEWEST_ROW = '[data-testid=run-row][aria-rowindex="1"]';
 const SECOND_ROW = '[data-testid=run-row][aria-rowindex="2"]';
 const execFileAsync = promisify(execFile);
 
-/** A port nothing listens on now (the OS picks it), so this story never fights another for one. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let driver;
-let tauriDriver;
+let closeApp;
 let home;
 
 const $ = (css) => driver.wait(until.elementLocated(By.css(css)), TIMEOUT, `waiting for ${css}`);
@@ -97,25 +85,11 @@ describe("Compare, rate, tag, filter", { timeout: 240_000 }, () => {
       XDG_DATA_HOME: path.join(home, "data"),
       NO_AT_BRIDGE: "1",
     };
-    const [port, nativePort] = [await freePort(), await freePort()];
-    tauriDriver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-      env,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    await waitForPort(port, 20_000);
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${port}/`)
-      .withCapabilities({
-        browserName: "wry",
-        "wdio:enforceWebDriverClassic": true,
-        "tauri:options": { application: APP },
-      })
-      .build();
+    ({ driver, close: closeApp } = await openApp({ app: APP, env }));
   });
 
   after(async () => {
-    await driver?.quit().catch(() => {});
-    tauriDriver?.kill();
+    await closeApp?.();
     if (home) rmSync(home, { recursive: true, force: true });
   });
 

@@ -6,21 +6,20 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Builder, By, Key, until } from "selenium-webdriver";
-import { waitForPort } from "./net.mjs";
+import { By, Key, until } from "selenium-webdriver";
+import { openApp } from "./session.mjs";
 import { corpus } from "./xss-corpus.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
 const CLI = path.join(path.dirname(APP), "promptline");
-const DRIVER_PORT = 4444;
 const TIMEOUT = 15_000;
 
 let driver;
-let tauriDriver;
+let closeApp;
 let home;
 
 const $ = (css) => driver.wait(until.elementLocated(By.css(css)), TIMEOUT, `waiting for ${css}`);
@@ -55,17 +54,11 @@ describe("Hostile input in the real window", { timeout: 600_000 }, () => {
     writeFileSync(file, hostileRuns().join("\n") + "\n");
     execFileSync(CLI, ["--db", db, "import", file], { timeout: 60_000 });
     const env = { ...process.env, PROMPTLINE_DB: db, XDG_DATA_HOME: path.join(home, "data"), NO_AT_BRIDGE: "1" };
-    tauriDriver = spawn("tauri-driver", ["--port", String(DRIVER_PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
-    await waitForPort(DRIVER_PORT, 20_000);
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${DRIVER_PORT}/`)
-      .withCapabilities({ browserName: "wry", "wdio:enforceWebDriverClassic": true, "tauri:options": { application: APP } })
-      .build();
+    ({ driver, close: closeApp } = await openApp({ app: APP, env }));
   });
 
   after(async () => {
-    await driver?.quit().catch(() => {});
-    tauriDriver?.kill();
+    await closeApp?.();
     if (home) rmSync(home, { recursive: true, force: true });
   });
 

@@ -5,20 +5,18 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import net from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Builder, By, Key, until } from "selenium-webdriver";
-import { waitForPort } from "./net.mjs";
+import { By, Key, until } from "selenium-webdriver";
+import { openApp } from "./session.mjs";
 import { TEST_KEY, startServer } from "./server.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
 const TIMEOUT = 15_000;
 
 let driver;
-let tauriDriver;
+let closeApp;
 let oldServer;
 let newServer;
 let home;
@@ -56,14 +54,6 @@ async function eventually(what, fn) {
     });
 }
 
-/** A port nothing listens on now (the OS picks it), so this file never fights another driver. */
-const freePort = () =>
-  new Promise((resolve) => {
-    const probe = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 
 const row = () => $("[data-testid=provider-row][data-provider=bound]");
 
@@ -77,21 +67,11 @@ describe("Keys bound to their origin", { timeout: 180_000 }, () => {
       XDG_DATA_HOME: path.join(home, "data"),
       NO_AT_BRIDGE: "1",
     };
-    const [port, nativePort] = [await freePort(), await freePort()];
-    tauriDriver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-      env,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    await waitForPort(port, 20_000);
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${port}/`)
-      .withCapabilities({ browserName: "wry", "wdio:enforceWebDriverClassic": true, "tauri:options": { application: APP } })
-      .build();
+    ({ driver, close: closeApp } = await openApp({ app: APP, env }));
   });
 
   after(async () => {
-    await driver?.quit().catch(() => {});
-    tauriDriver?.kill();
+    await closeApp?.();
     await Promise.all([oldServer?.close(), newServer?.close()]);
     if (home) rmSync(home, { recursive: true, force: true });
   });

@@ -6,25 +6,23 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Builder, By, until } from "selenium-webdriver";
-import { waitForPort } from "./net.mjs";
+import { By, until } from "selenium-webdriver";
+import { openApp } from "./session.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
 const SHOTS = path.resolve("docs/screenshots");
 // Not the story's ports (4444, and 4445 for WebKitWebDriver): the files run one after another,
 // but a driver that is slow to exit must not be in the way.
-const DRIVER_PORT = 4454;
-const NATIVE_PORT = 4455;
 const TIMEOUT = 30_000;
 const execFileAsync = promisify(execFile);
 
 let driver;
-let tauriDriver;
+let closeApp;
 let home;
 let facts;
 
@@ -109,24 +107,11 @@ describe("Moving in from llm", { timeout: 240_000 }, () => {
       LLM_USER_PATH: llmHome,
       NO_AT_BRIDGE: "1",
     };
-    tauriDriver = spawn("tauri-driver", ["--port", String(DRIVER_PORT), "--native-port", String(NATIVE_PORT)], {
-      env,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    await waitForPort(DRIVER_PORT, 20_000);
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${DRIVER_PORT}/`)
-      .withCapabilities({
-        browserName: "wry",
-        "wdio:enforceWebDriverClassic": true,
-        "tauri:options": { application: APP },
-      })
-      .build();
+    ({ driver, close: closeApp } = await openApp({ app: APP, env }));
   });
 
   after(async () => {
-    await driver?.quit().catch(() => {});
-    tauriDriver?.kill();
+    await closeApp?.();
     if (home) rmSync(home, { recursive: true, force: true });
   });
 

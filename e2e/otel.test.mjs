@@ -5,15 +5,14 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createServer } from "node:http";
-import net from "node:net";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Builder, By, Key, until } from "selenium-webdriver";
-import { waitForPort } from "./net.mjs";
+import { By, Key, until } from "selenium-webdriver";
+import { openApp } from "./session.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
 const SHOTS = path.resolve("docs/screenshots");
@@ -22,7 +21,7 @@ const SECRET = "e2e-otlp-secret-71f0";
 const execFileAsync = promisify(execFile);
 
 let driver;
-let tauriDriver;
+let closeApp;
 let receiver;
 let home;
 /** Every OTLP request the receiver got: headers and body. */
@@ -52,17 +51,6 @@ function startReceiver() {
   });
 }
 
-/** A port nothing listens on now (another engineer's driver may hold the usual 4444). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const $ = (css) => driver.wait(until.elementLocated(By.css(css)), TIMEOUT, `waiting for ${css}`);
 
@@ -115,21 +103,11 @@ describe("Settings > Integrations", { timeout: 180_000 }, () => {
       NO_AT_BRIDGE: "1",
     };
     for (const name of Object.keys(env)) if (name.startsWith("OTEL_")) delete env[name];
-    const [driverPort, nativePort] = [await freePort(), await freePort()];
-    tauriDriver = spawn("tauri-driver", ["--port", String(driverPort), "--native-port", String(nativePort)], {
-      env,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    await waitForPort(driverPort, 20_000);
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${driverPort}/`)
-      .withCapabilities({ browserName: "wry", "wdio:enforceWebDriverClassic": true, "tauri:options": { application: APP } })
-      .build();
+    ({ driver, close: closeApp } = await openApp({ app: APP, env }));
   });
 
   after(async () => {
-    await driver?.quit().catch(() => {});
-    tauriDriver?.kill();
+    await closeApp?.();
     await receiver?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });

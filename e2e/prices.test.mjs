@@ -5,14 +5,13 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Builder, By, Key, until } from "selenium-webdriver";
-import { waitForPort } from "./net.mjs";
+import { By, Key, until } from "selenium-webdriver";
+import { openApp } from "./session.mjs";
 import { TEST_KEY, startServer } from "./server.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
@@ -23,20 +22,9 @@ const NEWEST_ROW = '[data-testid=run-row][aria-rowindex="1"]';
 // million: 9 × 0.0001 + 8 × 0.001 = $0.0089.
 const EXPECTED_COST = "$0.0089";
 
-/** A port nothing listens on now (tauri-driver and WebKitWebDriver each take one). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 let driver;
-let tauriDriver;
+let closeApp;
 let server;
 let home;
 
@@ -101,25 +89,11 @@ describe("Promptline prices", { timeout: 180_000 }, () => {
     };
     // Free ports rather than the usual 4444/4445: a driver left over from another run cannot
     // capture this session.
-    const [port, nativePort] = [await freePort(), await freePort()];
-    tauriDriver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-      env,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    await waitForPort(port, 20_000);
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${port}/`)
-      .withCapabilities({
-        browserName: "wry",
-        "wdio:enforceWebDriverClassic": true,
-        "tauri:options": { application: APP },
-      })
-      .build();
+    ({ driver, close: closeApp } = await openApp({ app: APP, env }));
   });
 
   after(async () => {
-    await driver?.quit().catch(() => {});
-    tauriDriver?.kill();
+    await closeApp?.();
     await server?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });

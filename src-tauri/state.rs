@@ -1,7 +1,7 @@
 //! What the app keeps while it runs: the store and a cancellation token per run under way.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use promptline_core::otel::LiveExporter;
 use promptline_core::store::ChangeWatch;
@@ -17,8 +17,8 @@ pub struct AppState {
     pub exporter: LiveExporter,
     /// Runs under way, by id, so `cancel_run` can stop them.
     running: Mutex<HashMap<RunId, CancellationToken>>,
-    /// The watch for changes made by other processes (opened on first use).
-    changes: tokio::sync::OnceCell<ChangeWatch>,
+    /// The watch for changes made by other processes (opened as the app starts, see [`Self::new`]).
+    changes: Arc<tokio::sync::OnceCell<ChangeWatch>>,
 }
 
 impl AppState {
@@ -32,11 +32,19 @@ impl AppState {
             background.reload().await;
             background.run_forever().await;
         });
+        // The watch must know the database's version before the window reads its first page:
+        // opened lazily by the first poll, it took the version after a run the CLI recorded in
+        // between, and that run never showed (e2e/promises.test.mjs caught it).
+        let changes = Arc::new(tokio::sync::OnceCell::new());
+        let (watch, watched) = (changes.clone(), store.clone());
+        tauri::async_runtime::spawn(async move {
+            let _ = watch.get_or_try_init(|| watched.watch_changes()).await;
+        });
         Self {
             exporter,
             store,
             running: Mutex::new(HashMap::new()),
-            changes: tokio::sync::OnceCell::new(),
+            changes,
         }
     }
 
