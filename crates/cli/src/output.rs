@@ -61,6 +61,11 @@ pub fn count(n: Option<i64>) -> String {
     out
 }
 
+/// A count with its noun, singular for one (`1 run`, `0 runs`, `1,234 runs`).
+pub fn counted(n: i64, one: &str, many: &str) -> String {
+    format!("{} {}", count(Some(n)), if n == 1 { one } else { many })
+}
+
 /// US dollars with enough digits to be honest for small amounts: at least two decimals and at
 /// least two significant digits (`$0.00042`, `$0.0028`, `$0.75`, `$1,234.50`); `—` when unknown.
 pub fn usd(amount: Option<f64>) -> String {

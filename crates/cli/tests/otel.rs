@@ -232,7 +232,7 @@ async fn a_hanging_collector_holds_a_command_back_two_seconds_at_most() {
         "the command took {took:?}"
     );
     assert!(
-        stderr(&out).contains("1 runs wait to be sent"),
+        stderr(&out).contains("1 run waits to be sent"),
         "{}",
         stderr(&out)
     );

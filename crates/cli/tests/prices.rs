@@ -90,7 +90,7 @@ fn imported_runs_are_priced_and_shown_everywhere() {
     assert_eq!(stats["priced_runs"], 1);
     let text = env.ok(&["stats"]);
     assert!(
-        text.contains("cost: $0.00045 (1 runs without a price not counted)"),
+        text.contains("cost: $0.00045 (1 run without a price not counted)"),
         "{text}"
     );
     assert!(text.contains("PER 1K"), "{text}");

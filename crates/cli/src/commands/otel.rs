@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use promptline_core::otel::{self, backfill, client::OtlpClient, Headers, LiveExporter};
 use promptline_core::{RunFilter, Store};
 
-use crate::output::{self, count};
+use crate::output::{self, count, counted};
 
 /// How long a command that recorded runs waits for the collector before it exits.
 pub const FLUSH_WITHIN: Duration = Duration::from_millis(1500);
@@ -70,8 +70,8 @@ pub async fn execute(store: &Store, command: OtelCommand) -> anyhow::Result<Exit
             eprintln!("Runs are no longer sent; the endpoint and its headers are forgotten.");
             if dropped > 0 {
                 eprintln!(
-                    "{} runs were waiting to be sent: send them with `promptline export --format otlp --endpoint URL`.",
-                    count(Some(dropped as i64))
+                    "{} waiting to be sent: send them with `promptline export --format otlp --endpoint URL`.",
+                    counted(dropped as i64, "run was", "runs were")
                 );
             }
             if let Some(var) = environment_endpoint() {
@@ -166,7 +166,7 @@ async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
         if status.capture_content { "on" } else { "off" }
     );
     println!("state      {}", status.state);
-    println!("waiting    {} runs", count(Some(status.waiting)));
+    println!("waiting    {}", counted(status.waiting, "run", "runs"));
     if let Some(at) = status.last_sent_at {
         println!("last sent  {}", output::local_time(at));
     }
@@ -191,8 +191,8 @@ pub async fn flush_before_exit(exporter: &LiveExporter) {
     let report = exporter.flush(FLUSH_WITHIN).await;
     if let Some(error) = report.error {
         eprintln!(
-            "note: {} runs wait to be sent as OpenTelemetry spans: {error}",
-            count(Some(report.waiting))
+            "note: {} to be sent as OpenTelemetry spans: {error}",
+            counted(report.waiting, "run waits", "runs wait")
         );
     }
 }
@@ -247,8 +247,8 @@ pub async fn backfill(
         String::new()
     };
     eprintln!(
-        "Sent {} runs to {target} in {seconds:.1} s{rate}; {} already sent before were skipped.",
-        count(Some(report.sent as i64)),
+        "Sent {} to {target} in {seconds:.1} s{rate}; {} already sent before were skipped.",
+        counted(report.sent as i64, "run", "runs"),
         count(Some(report.already_sent as i64)),
     );
     if report.dropped_by_collector > 0 {

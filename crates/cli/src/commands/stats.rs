@@ -7,7 +7,7 @@ use clap::Args;
 use promptline_core::{RunStats, Store};
 
 use super::FilterArgs;
-use crate::output::{self, usd};
+use crate::output::{self, count, counted, usd};
 
 /// Arguments of `promptline stats`.
 #[derive(Debug, Args)]
@@ -43,20 +43,23 @@ fn print_table(stats: &RunStats) -> std::io::Result<()> {
         }
     }
     outln!(
-        "{} runs: {} success, {} error, {} timeout, {} cancelled{also}; {} tokens",
-        r.total(),
-        r.success,
-        r.error,
-        r.timeout,
-        r.cancelled,
-        stats.tokens
+        "{}: {} success, {} error, {} timeout, {} cancelled{also}; {} tokens",
+        counted(r.total(), "run", "runs"),
+        count(Some(r.success)),
+        count(Some(r.error)),
+        count(Some(r.timeout)),
+        count(Some(r.cancelled)),
+        count(Some(stats.tokens))
     );
     let unpriced = r.total() - stats.priced_runs;
     outln!(
         "cost: {}{}; this month: {}",
         usd(Some(stats.cost_usd)),
         if unpriced > 0 {
-            format!(" ({unpriced} runs without a price not counted)")
+            format!(
+                " ({} without a price not counted)",
+                counted(unpriced, "run", "runs")
+            )
         } else {
             String::new()
         },

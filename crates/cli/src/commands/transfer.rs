@@ -13,7 +13,7 @@ use promptline_core::store::transfer::{ExportFormat, ImportReport};
 use promptline_core::Store;
 
 use super::FilterArgs;
-use crate::output::{self, count};
+use crate::output::{self, count, counted};
 
 /// Arguments of `promptline import`.
 #[derive(Debug, Args)]
@@ -144,8 +144,8 @@ fn print_summary(
     took: Duration,
 ) -> std::io::Result<()> {
     outln!(
-        "Imported {} runs ({} already there, skipped) from the {} {} in {:.1} s.",
-        count(Some(report.runs_added as i64)),
+        "Imported {} ({} already there, skipped) from the {} {} in {:.1} s.",
+        counted(report.runs_added as i64, "run", "runs"),
         count(Some(report.runs_skipped as i64)),
         format.describe(),
         path.display(),
@@ -201,8 +201,8 @@ pub async fn export(store: &Store, args: ExportArgs) -> anyhow::Result<ExitCode>
             let written = store.export(&filter, format, &mut out).await?;
             out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             eprintln!(
-                "Exported {} runs to {}.",
-                count(Some(written as i64)),
+                "Exported {} to {}.",
+                counted(written as i64, "run", "runs"),
                 path.display()
             );
             written
