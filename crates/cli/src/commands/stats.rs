@@ -17,13 +17,21 @@ pub struct StatsArgs {
     /// Print JSON (days in your time zone, models most used first)
     #[arg(long)]
     pub json: bool,
+    /// Count by reading every matching run instead of the roll-ups kept on write (slower, the
+    /// same answer; for checking and benchmarks)
+    #[arg(long)]
+    pub scan: bool,
 }
 
 /// Prints the report.
 pub async fn execute(store: &Store, args: StatsArgs) -> anyhow::Result<ExitCode> {
     let filter = args.filter.to_filter()?;
     let offset_minutes = super::prices::utc_offset_minutes();
-    let stats = store.run_stats(&filter, offset_minutes).await?;
+    let stats = if args.scan {
+        store.run_stats_by_scan(&filter, offset_minutes).await?
+    } else {
+        store.run_stats(&filter, offset_minutes).await?
+    };
     if args.json {
         output::print_json(&stats)?;
     } else if stats.runs.total() == 0 {

@@ -13,6 +13,7 @@ pub mod otel;
 pub mod prompts;
 pub mod providers;
 pub mod retention;
+pub mod rollups;
 pub mod runs;
 pub mod search;
 mod source;

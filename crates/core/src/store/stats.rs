@@ -148,17 +148,10 @@ fn status_counts(
     }
 }
 
-impl Store {
-    /// Runs per day and per model among those `filter` matches. Days are calendar days at
-    /// `utc_offset_minutes` from UTC (the viewer's offset; e.g. 60 for UTC+1).
-    pub async fn run_stats(&self, filter: &RunFilter, utc_offset_minutes: i32) -> Result<RunStats> {
-        if !(-16 * 60..=16 * 60).contains(&utc_offset_minutes) {
-            return Err(Error::invalid(format!(
-                "the UTC offset {utc_offset_minutes} minutes is not a time zone's: use -960 to 960"
-            )));
-        }
-        let offset_seconds = i64::from(utc_offset_minutes) * 60;
-        let mut stats = RunStats {
+impl RunStats {
+    /// A report of no runs.
+    pub(crate) fn empty() -> Self {
+        RunStats {
             runs: StatusCounts::default(),
             tokens: 0,
             cost_usd: 0.0,
@@ -166,7 +159,49 @@ impl Store {
             month_cost_usd: 0.0,
             days: Vec::new(),
             models: Vec::new(),
-        };
+        }
+    }
+}
+
+/// Refuses an offset no time zone has.
+fn check_offset(utc_offset_minutes: i32) -> Result<()> {
+    if (-16 * 60..=16 * 60).contains(&utc_offset_minutes) {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "the UTC offset {utc_offset_minutes} minutes is not a time zone's: use -960 to 960"
+        )))
+    }
+}
+
+impl Store {
+    /// Runs per day and per model among those `filter` matches. Days are calendar days at
+    /// `utc_offset_minutes` from UTC (the viewer's offset; e.g. 60 for UTC+1).
+    ///
+    /// A filter of only prompt, models, statuses and times is answered from the roll-ups the
+    /// triggers keep (migration 15, [`crate::store::rollups`]); any other filter (search, whose
+    /// runs, ratings, tags, sources) scans the runs it matches ([`Store::run_stats_by_scan`]).
+    /// Both give the same report.
+    pub async fn run_stats(&self, filter: &RunFilter, utc_offset_minutes: i32) -> Result<RunStats> {
+        check_offset(utc_offset_minutes)?;
+        if crate::store::rollups::answer(filter) {
+            self.run_stats_from_rollups(filter, utc_offset_minutes)
+                .await
+        } else {
+            self.run_stats_by_scan(filter, utc_offset_minutes).await
+        }
+    }
+
+    /// [`Store::run_stats`] by reading every run the filter matches (three scans at once): what
+    /// any filter can use, and what the roll-ups are checked against.
+    pub async fn run_stats_by_scan(
+        &self,
+        filter: &RunFilter,
+        utc_offset_minutes: i32,
+    ) -> Result<RunStats> {
+        check_offset(utc_offset_minutes)?;
+        let offset_seconds = i64::from(utc_offset_minutes) * 60;
+        let mut stats = RunStats::empty();
 
         // The time key is microseconds << 10: `seq >> 10` is the run's time.
         let mut days = QueryBuilder::<Sqlite>::new("SELECT date((r.seq >> 10) / 1000000 + ");
