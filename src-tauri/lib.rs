@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod curate;
+pub mod desktop;
 pub mod error;
 pub mod import;
 pub mod integrations;
@@ -124,7 +125,7 @@ pub async fn open_store(path: &std::path::Path) -> promptline_core::Result<Store
 }
 
 /// Opens the store (creating the sample prompt on a first launch) and runs the app until its
-/// window closes.
+/// window closes. A second launch on the same database focuses the running app and exits.
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     // Before any thread starts (the async runtime below starts several).
     #[cfg(target_os = "linux")]
@@ -134,17 +135,38 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     let sync_store = store.clone();
     let background = store.clone();
     let tidy = store.clone();
-    app_builder(tauri::Builder::default(), store)
+    let context = tauri::generate_context!("tauri.conf.json");
+    let instance = desktop::instance_id(&context.config().identifier, &path);
+    let window_state = desktop::window_state_file(&path);
+    let state_file = window_state.clone();
+    // First: a second instance must be found before anything else is set up.
+    let builder = tauri::Builder::default()
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance)
+                .callback(|app, _args, _cwd| desktop::focus_main(app))
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_filename(window_state.to_string_lossy())
+                .with_state_flags(desktop::WINDOW_STATE)
+                // Placed as it is built (desktop::open_main_window), not moved after.
+                .skip_initial_state("main")
+                .build(),
+        )
+        .menu(|app| desktop::menu(app))
+        .on_menu_event(|app, event| desktop::on_menu(app, event.id().as_ref()));
+    app_builder(builder, store)
         .setup(move |app| {
+            desktop::open_main_window(app.handle(), &state_file)?;
             team::start_background_sync(app.handle().clone(), sync_store);
             prices::price_in_background(app.handle().clone(), background);
             curate::spawn_retention(app.handle().clone(), tidy);
             #[cfg(target_os = "linux")]
             webview::tune(app);
-            #[cfg(not(target_os = "linux"))]
-            let _ = app;
             Ok(())
         })
-        .run(tauri::generate_context!("tauri.conf.json"))?;
+        .run(context)?;
     Ok(())
 }

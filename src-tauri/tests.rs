@@ -673,3 +673,88 @@ fn a_base_url_on_another_origin_leaves_the_key_unless_a_move_is_confirmed() {
     let keys = promptline_core::secrets::Vault::list().unwrap();
     assert!(keys.iter().all(|k| k.binding.owner != name), "{keys:?}");
 }
+
+/// The native menu: File, Edit, View and Help with the items the issue names, in order.
+#[test]
+fn the_menu_has_file_edit_view_and_help() {
+    let h = harness();
+    let menu = crate::desktop::menu(&h._app).expect("menu");
+    let mut seen = Vec::new();
+    for top in menu.items().expect("items") {
+        let submenu = top.as_submenu().expect("a submenu").clone();
+        let items: Vec<(String, String)> = submenu
+            .items()
+            .expect("items")
+            .iter()
+            .filter_map(|item| match item {
+                tauri::menu::MenuItemKind::MenuItem(i) => {
+                    Some((i.id().0.clone(), i.text().expect("text")))
+                }
+                tauri::menu::MenuItemKind::Predefined(p) => {
+                    let text = p.text().expect("text");
+                    (!text.is_empty()).then(|| ("predefined".to_owned(), text))
+                }
+                _ => None,
+            })
+            .collect();
+        seen.push((submenu.text().expect("text"), items));
+    }
+    let named = |items: &[(String, String)]| -> Vec<String> {
+        items.iter().map(|(_, text)| text.clone()).collect()
+    };
+    assert_eq!(
+        seen.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+        ["File", "Edit", "View", "Help"]
+    );
+    assert_eq!(
+        seen[0].1,
+        [
+            ("new-prompt".to_owned(), "New prompt".to_owned()),
+            ("import".to_owned(), "Import…".to_owned()),
+            ("export".to_owned(), "Export…".to_owned()),
+            ("quit".to_owned(), "Quit".to_owned()),
+        ]
+    );
+    assert!(named(&seen[1].1).len() >= 4, "Edit: {:?}", seen[1].1);
+    assert_eq!(
+        seen[2].1,
+        [
+            ("all-runs".to_owned(), "All runs".to_owned()),
+            ("analytics".to_owned(), "Analytics".to_owned()),
+        ]
+    );
+    assert_eq!(named(&seen[3].1), ["About Promptline"]);
+    let about = crate::desktop::about_metadata(env!("CARGO_PKG_VERSION"));
+    assert_eq!(about.version.as_deref(), Some(env!("CARGO_PKG_VERSION")));
+    // The UI acts on exactly the File and View items the menu has (Quit is the shell's).
+    let ids: Vec<&str> = seen[0]
+        .1
+        .iter()
+        .chain(&seen[2].1)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let mut expected: Vec<&str> = crate::desktop::MENU_ITEMS.to_vec();
+    expected.push(crate::desktop::QUIT);
+    let (mut a, mut b) = (ids.clone(), expected);
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b);
+}
+
+/// A menu item reaches the page as the `menu` event with its id; nothing else does.
+#[test]
+fn menu_items_reach_the_ui_as_events() {
+    let h = harness();
+    let (tx, rx) = std::sync::mpsc::channel();
+    h._app.listen_any(crate::desktop::MENU_EVENT, move |event| {
+        let _ = tx.send(event.payload().to_owned());
+    });
+    crate::desktop::on_menu(h._app.handle(), "analytics");
+    crate::desktop::on_menu(h._app.handle(), "nothing-such");
+    crate::desktop::on_menu(h._app.handle(), "all-runs");
+    let got: Vec<String> = (0..2)
+        .map(|_| rx.recv_timeout(Duration::from_secs(5)).expect("event"))
+        .collect();
+    assert_eq!(got, ["\"analytics\"", "\"all-runs\""]);
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+}

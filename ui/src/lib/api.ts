@@ -45,6 +45,9 @@ import type { PriceSettings } from "./generated/PriceSettings";
 import type { UserPrice } from "./generated/UserPrice";
 import type { UserPriceInput } from "./generated/UserPriceInput";
 
+/** The native menu's items that reach the page (src-tauri/desktop.rs, `MENU_ITEMS`). */
+export type MenuItem = "new-prompt" | "import" | "export" | "all-runs" | "analytics";
+
 export type {
   CommandError,
   Deletion,
@@ -228,6 +231,10 @@ export const api = {
   /** Calls `handler` once per run when it has been recorded (or could not be). */
   onRunFinished: (handler: (payload: RunFinishedPayload) => void): Promise<UnlistenFn> =>
     listen<RunFinishedPayload>("run-finished", (event) => handler(event.payload)),
+
+  /** Calls `handler` with the id of each native menu item the user picks (File and View). */
+  onMenu: (handler: (item: MenuItem) => void): Promise<UnlistenFn> =>
+    listen<MenuItem>("menu", (event) => handler(event.payload)),
 
   /** Calls `handler` when runs got costs in the background (after launch). */
   onPricesChanged: (handler: (priced: number) => void): Promise<UnlistenFn> =>
