@@ -155,7 +155,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .skip_initial_state("main")
                 .build(),
         )
-        .menu(|app| desktop::menu(app))
+        .menu(desktop::menu)
         .on_menu_event(|app, event| desktop::on_menu(app, event.id().as_ref()));
     app_builder(builder, store)
         .setup(move |app| {
