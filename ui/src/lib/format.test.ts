@@ -108,5 +108,11 @@ describe("runMessage", () => {
     expect(runMessage("cancelled", "cancelled by the user")).toEqual({ text: "Cancelled: the answer so far is kept.", tone: "note" });
     expect(runMessage("error", "openai answered 429")).toEqual({ text: "openai answered 429", tone: "error" });
     expect(runMessage("success", null)).toBeNull();
+    // A wrong key: the server's words kept, the fix said the app's way.
+    const key = runMessage("error", "local answered 401 Unauthorized: invalid api key. Check the key with `promptline key set local` or set LOCAL_API_KEY");
+    expect(key?.text).toBe("local answered 401 Unauthorized: invalid api key. Check the API key for provider local in Settings > Providers");
+    expect(runMessage("error", "openai needs an API key: run `promptline key set openai` or set OPENAI_API_KEY")?.text).toBe(
+      "openai needs an API key: add it for provider openai in Settings > Providers",
+    );
   });
 });

@@ -177,5 +177,13 @@ export function runMessage(status: string, message: string | null | undefined): 
   if (!message) return null;
   if (status === "cancelled") return { text: "Cancelled: the answer so far is kept.", tone: "note" };
   if (status === "timeout") return { text: `${message}. Raise the Timeout field beside Run to give it longer.`, tone: "error" };
-  return { text: message, tone: "error" };
+  return { text: keyHintForTheApp(message), tone: "error" };
+}
+
+/** The CLI's way to fix a key (`promptline key set NAME`, maybe an environment variable), as the
+ * providers' errors say it, said the app's way. */
+function keyHintForTheApp(message: string): string {
+  return message
+    .replace(/Check the key with `promptline key set ([^`]+)`(?: or set [A-Za-z0-9_]+)?/g, "Check the API key for provider $1 in Settings > Providers")
+    .replace(/needs an API key: run `promptline key set ([^`]+)`(?: or set [A-Za-z0-9_]+)?/g, "needs an API key: add it for provider $1 in Settings > Providers");
 }
