@@ -11,9 +11,11 @@ import {
   type RunFilter,
   type RunStatus,
   type RunSummary,
+  type SearchHit,
   type Whose,
 } from "../api";
 import { startOfLocalDay } from "../format";
+import { highlight } from "../highlight";
 
 /** Runs per page. */
 export const PAGE_SIZE = 200;
@@ -99,6 +101,9 @@ class HistoryStore {
   /** The filter the window belongs to (JSON): another filter starts again from the newest runs.
    * Changes when runs for another filter are in, not while the filter is being typed. */
   loadedFilter = $state("");
+
+  /** Where the search hits the runs loaded whose preview does not show it, by run id. */
+  hits = $state.raw<Record<string, SearchHit>>({});
 
   /** Whether the runs shown (and counted) are narrowed by a filter beyond the prompt: follows the
    * filter the runs in view were loaded for, not the one being typed, so "N runs match" always
@@ -215,6 +220,8 @@ class HistoryStore {
       this.nextCursor = page.next_cursor;
       this.count = count;
       this.shownFiltered = narrows(filter);
+      this.hits = {};
+      void this.#findHits(filter.query, page.items, generation);
       // A refresh of the same runs (another process wrote, a run completed) keeps what was picked
       // and is still there; another filter or window starts with nothing picked.
       this.marked = refresh
@@ -241,10 +248,28 @@ class HistoryStore {
       if (generation !== this.#generation) return;
       this.items = [...this.items, ...page.items];
       this.nextCursor = page.next_cursor;
+      void this.#findHits(this.runFilter().query, page.items, generation);
     } catch (error) {
       if (generation === this.#generation) this.error = toApiError(error).message;
     } finally {
       this.loadingMore = false;
+    }
+  }
+
+  /** Asks where the search hits the runs of a page whose preview does not show a match, so their
+   * rows can show a snippet and their detail open on the text that holds it. */
+  async #findHits(query: string | null, runs: RunSummary[], generation: number): Promise<void> {
+    if (!query) return;
+    const ids = runs.filter((r) => !highlight(r.preview, query).some((p) => p.match)).map((r) => r.id);
+    if (ids.length === 0) return;
+    try {
+      const found = await api.searchHits(ids, query);
+      if (generation !== this.#generation) return;
+      const hits = { ...this.hits };
+      for (const hit of found) hits[hit.run_id] = hit;
+      this.hits = hits;
+    } catch {
+      // Without snippets the rows show their previews, as before.
     }
   }
 
