@@ -38,3 +38,21 @@ describe("a search hit outside the preview", () => {
     expect(getByTestId("prompt-text").querySelector("mark")?.textContent).toBe("quokka");
   });
 });
+
+describe("All runs", () => {
+  it("says which prompt a run belongs to and opens it from the detail", async () => {
+    const row = render(RunRow, {
+      props: { run: { ...summary, prompt_id: "p1" }, rowIndex: 1, selected: false, expanded: false, marked: false, query: null, showModelPrefix: false, promptName: "Summarise", ontoggle: noop, onmark: noop },
+    });
+    expect(row.container.querySelector("[data-testid=row-prompt]")?.textContent).toBe("Summarise");
+    let opened = 0;
+    const run = { ...summary, stop_reason: null, params: {}, variables: {}, prompt_text: "p", response: "r", resolved_model: null, system_prompt: null, context: [] } as Run;
+    const detail = render(RunDetail, {
+      props: { summary, run, error: null, query: null, promptName: "Summarise", onopenprompt: () => (opened += 1), oncopyresponse: noop, oncopyprompt: noop, onrerun: noop, ondelete: noop },
+    });
+    const button = detail.getByTestId("open-prompt");
+    expect(button.textContent).toBe("Open “Summarise”");
+    button.click();
+    expect(opened).toBe(1);
+  });
+});
