@@ -9,6 +9,7 @@ use promptline_core::diff::FieldDiff;
 use promptline_core::store::retention::{
     NewRetentionRule, RetentionOutcome, RetentionPlan, RetentionRule,
 };
+use promptline_core::store::search::SearchHit;
 use promptline_core::store::storage::{CompactOutcome, StorageReport};
 use promptline_core::store::tags::TagCount;
 use promptline_core::{
@@ -47,6 +48,7 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         RunFilter,
         Deletion,
         RunStats,
+        SearchHit,
         CommandError,
         ModelOption,
         PromptInput,

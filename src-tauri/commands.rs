@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use promptline_core::providers::{self, ModelRef};
 use promptline_core::runner::{self, RunSpec, DEFAULT_TIMEOUT};
+use promptline_core::store::search::SearchHit;
 use promptline_core::store::transfer::ExportFormat;
 use promptline_core::{
     template, Cursor, Deletion, Prompt, PromptEdit, PromptId, PromptSummary, Run, RunFilter, RunId,
@@ -107,6 +108,16 @@ pub async fn run_stats(
     utc_offset_minutes: i32,
 ) -> CommandResult<RunStats> {
     Ok(state.store.run_stats(&filter, utc_offset_minutes).await?)
+}
+
+/// Where `query` hits each of these runs (the runs in view whose preview does not show it).
+#[tauri::command]
+pub async fn search_hits(
+    state: State<'_, AppState>,
+    ids: Vec<RunId>,
+    query: String,
+) -> CommandResult<Vec<SearchHit>> {
+    Ok(state.store.search_hits(&ids, &query).await?)
 }
 
 /// One run in full (loaded when a timeline entry is expanded).

@@ -63,6 +63,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             commands::count_runs,
             commands::run_stats,
             commands::get_run,
+            commands::search_hits,
             commands::delete_runs,
             commands::delete_matching_runs,
             commands::undo_deletion,

@@ -183,7 +183,10 @@ pub async fn test_provider(
         match tokio::time::timeout(TEST_TIMEOUT, provider.list_models()).await {
             Ok(Ok(models)) => ProviderTest {
                 ok: true,
-                message: format!("Connected: {} models", models.len()),
+                message: match models.len() {
+                    1 => "Connected: 1 model".to_owned(),
+                    n => format!("Connected: {} models", thousands(n)),
+                },
                 models,
             },
             Ok(Err(error)) => ProviderTest::failed(error.message),
@@ -193,4 +196,17 @@ pub async fn test_provider(
             )),
         },
     )
+}
+
+/// `n` with thousands separators (`1,234`).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -38,6 +38,8 @@ pub fn status_cell(status: RunStatus, color: bool) -> String {
 pub fn duration_ms(ms: Option<i64>) -> String {
     match ms {
         None => "-".into(),
+        // Whole milliseconds: 0 is a run that took less than one (the app says the same).
+        Some(ms) if ms < 1 => "<1 ms".into(),
         Some(ms) if ms < 1000 => format!("{ms} ms"),
         Some(ms) if ms < 60_000 => format!("{:.2} s", ms as f64 / 1000.0),
         Some(ms) => format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000),

@@ -106,6 +106,12 @@ fn timeout_gives_up_on_a_silent_server_with_exit_124_and_records_a_timeout() {
     let ms = run["execution_time_ms"].as_i64().unwrap();
     assert!((600..8000).contains(&ms), "recorded {ms} ms");
     assert_eq!(server.requests().len(), 1);
+    // What happened is recorded for every front end; how to raise the limit is the CLI's to say.
+    let recorded = run["error_message"].as_str().unwrap();
+    assert!(recorded.contains("the time limit ran out"), "{recorded}");
+    assert!(!recorded.contains("--timeout"), "{recorded}");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(said.contains("raise it with --timeout SECONDS"), "{said}");
 
     let bad = env.run(&["run", "--text", "hello", "-m", &model, "--timeout", "0"]);
     assert_eq!(bad.status.code(), Some(2));

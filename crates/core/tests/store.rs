@@ -541,3 +541,61 @@ async fn model_counts_follow_recording_importing_and_deleting() {
         assert_eq!(store.count_runs(&filter).await.unwrap(), n);
     }
 }
+
+#[tokio::test]
+async fn a_search_hit_says_which_text_holds_it_with_the_words_marked() {
+    use promptline_core::store::search::{HitField, HIT_END, HIT_START};
+    let (store, _dir) = file_store().await;
+    let long_intro = "words before the match ".repeat(40);
+    let mut in_prompt = new_run(
+        None,
+        1,
+        "echo",
+        RunStatus::Success,
+        "an answer about nothing",
+    );
+    in_prompt.prompt_text = format!("{long_intro} tell me about the quokka please");
+    let in_response = new_run(
+        None,
+        2,
+        "echo",
+        RunStatus::Success,
+        &format!("{long_intro} and then a quokka appeared"),
+    );
+    let in_note = new_run(None, 3, "echo", RunStatus::Success, "plain");
+    let nowhere = new_run(None, 4, "echo", RunStatus::Success, "plain too");
+    for run in [&in_prompt, &in_response, &in_note, &nowhere] {
+        store.insert_run(run).await.unwrap();
+    }
+    store
+        .set_note(&in_note.id, Some("remember the Quokkas"))
+        .await
+        .unwrap();
+
+    let ids = [&in_prompt, &in_response, &in_note, &nowhere].map(|r| r.id.clone());
+    let hits = store.search_hits(&ids, "quokka").await.unwrap();
+    let fields: Vec<_> = hits.iter().map(|h| (h.run_id.clone(), h.field)).collect();
+    assert_eq!(
+        fields,
+        vec![
+            (in_prompt.id.clone(), HitField::Prompt),
+            (in_response.id.clone(), HitField::Response),
+            (in_note.id.clone(), HitField::Note),
+        ]
+    );
+    let marked = |s: &str| format!("{HIT_START}{s}{HIT_END}");
+    assert!(
+        hits[0].snippet.contains(&marked("quokka")),
+        "{}",
+        hits[0].snippet
+    );
+    assert!(hits[0].snippet.starts_with('…'), "{}", hits[0].snippet);
+    assert!(hits[0].snippet.chars().count() < 200, "{}", hits[0].snippet);
+    assert!(
+        hits[2].snippet.contains(&marked("Quokkas")),
+        "{}",
+        hits[2].snippet
+    );
+    // Nothing to search for: no hits, no error.
+    assert!(store.search_hits(&ids, " \" * ").await.unwrap().is_empty());
+}

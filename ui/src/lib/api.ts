@@ -40,6 +40,7 @@ import type { RetentionPlan } from "./generated/RetentionPlan";
 import type { RetentionRule } from "./generated/RetentionRule";
 import type { StorageReport } from "./generated/StorageReport";
 import type { TagCount } from "./generated/TagCount";
+import type { SearchHit } from "./generated/SearchHit";
 import type { BudgetStatus } from "./generated/BudgetStatus";
 import type { PriceSettings } from "./generated/PriceSettings";
 import type { UserPrice } from "./generated/UserPrice";
@@ -49,6 +50,7 @@ import type { UserPriceInput } from "./generated/UserPriceInput";
 export type MenuItem = "new-prompt" | "import" | "export" | "all-runs" | "analytics";
 
 export type {
+  SearchHit,
   CommandError,
   Deletion,
   FileImport,
@@ -149,6 +151,8 @@ export const api = {
   /** Runs per day (in the viewer's time zone) and per model under `filter`. */
   runStats: (filter: RunFilter, utcOffsetMinutes: number) => call<RunStats>("run_stats", { filter, utcOffsetMinutes }),
   getRun: (id: string) => call<Run>("get_run", { id }),
+  /** Where `query` hits each of these runs: which text, and a snippet with the words marked. */
+  searchHits: (ids: string[], query: string) => call<SearchHit[]>("search_hits", { ids, query }),
   deleteRuns: (ids: string[]) => call<Deletion>("delete_runs", { ids }),
   deleteMatchingRuns: (filter: RunFilter) => call<Deletion>("delete_matching_runs", { filter }),
   /** Whether the history changed since the last call, here or in another process. */

@@ -3,6 +3,7 @@ import {
   costExplanation,
   dayLabel,
   formatDuration,
+  runMessage,
   formatTokens,
   formatUsd,
   plural,
@@ -14,6 +15,7 @@ import {
 describe("formatDuration", () => {
   it("uses ms below a second, seconds with two decimals below ten", () => {
     expect(formatDuration(312)).toBe("312 ms");
+    expect(formatDuration(0)).toBe("<1 ms");
     expect(formatDuration(1240)).toBe("1.24 s");
     expect(formatDuration(12_340)).toBe("12.3 s");
     expect(formatDuration(125_000)).toBe("2 min 5 s");
@@ -94,5 +96,23 @@ describe("costExplanation", () => {
     );
     expect(costExplanation({ ...run, cost_source: "local" })).toContain("Settings > Prices");
     expect(costExplanation({ ...run, cost_source: null })).toBe("Not priced yet");
+  });
+});
+
+describe("runMessage", () => {
+  it("says how to act in the app, and a cancel is no error", () => {
+    const t = runMessage("timeout", "timed out after 30 s: the time limit ran out");
+    expect(t?.tone).toBe("error");
+    expect(t?.text).toContain("Timeout field beside Run");
+    expect(t?.text).not.toContain("--timeout");
+    expect(runMessage("cancelled", "cancelled by the user")).toEqual({ text: "Cancelled: the answer so far is kept.", tone: "note" });
+    expect(runMessage("error", "openai answered 429")).toEqual({ text: "openai answered 429", tone: "error" });
+    expect(runMessage("success", null)).toBeNull();
+    // A wrong key: the server's words kept, the fix said the app's way.
+    const key = runMessage("error", "local answered 401 Unauthorized: invalid api key. Check the key with `promptline key set local` or set LOCAL_API_KEY");
+    expect(key?.text).toBe("local answered 401 Unauthorized: invalid api key. Check the API key for provider local in Settings > Providers");
+    expect(runMessage("error", "openai needs an API key: run `promptline key set openai` or set OPENAI_API_KEY")?.text).toBe(
+      "openai needs an API key: add it for provider openai in Settings > Providers",
+    );
   });
 });

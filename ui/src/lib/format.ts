@@ -18,6 +18,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** Milliseconds as "312 ms", "1.24 s", "2 min 5 s"; an em dash when unknown. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms == null) return "—";
+  // Durations are whole milliseconds: 0 is a run that took less than one.
+  if (ms < 1) return "<1 ms";
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) {
     const s = ms / 1000;
@@ -164,4 +166,24 @@ export function costExplanation(run: {
     default:
       return "";
   }
+}
+
+/**
+ * A run's error message as the app shows it: the stored text says what happened, the same for
+ * every front end; here it gets the app's way to act on it. A cancel is no error: `tone` says how
+ * to show it ("note": plain, "error": red).
+ */
+export function runMessage(status: string, message: string | null | undefined): { text: string; tone: "error" | "note" } | null {
+  if (!message) return null;
+  if (status === "cancelled") return { text: "Cancelled: the answer so far is kept.", tone: "note" };
+  if (status === "timeout") return { text: `${message}. Raise the Timeout field beside Run to give it longer.`, tone: "error" };
+  return { text: keyHintForTheApp(message), tone: "error" };
+}
+
+/** The CLI's way to fix a key (`promptline key set NAME`, maybe an environment variable), as the
+ * providers' errors say it, said the app's way. */
+function keyHintForTheApp(message: string): string {
+  return message
+    .replace(/Check the key with `promptline key set ([^`]+)`(?: or set [A-Za-z0-9_]+)?/g, "Check the API key for provider $1 in Settings > Providers")
+    .replace(/needs an API key: run `promptline key set ([^`]+)`(?: or set [A-Za-z0-9_]+)?/g, "needs an API key: add it for provider $1 in Settings > Providers");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { highlight } from "./highlight";
+import { highlight, snippetPieces } from "./highlight";
 
 describe("highlight", () => {
   it("marks each search word, case-insensitively", () => {
@@ -15,5 +15,16 @@ describe("highlight", () => {
   });
   it("returns the text whole without a query", () => {
     expect(highlight("abc", "")).toEqual([{ text: "abc", match: false }]);
+  });
+});
+
+describe("snippetPieces", () => {
+  it("marks the words between the store's markers", () => {
+    expect(snippetPieces("…tell me about the \u0002quokka\u0003 please")).toEqual([
+      { text: "…tell me about the ", match: false },
+      { text: "quokka", match: true },
+      { text: " please", match: false },
+    ]);
+    expect(snippetPieces("no hit")).toEqual([{ text: "no hit", match: false }]);
   });
 });

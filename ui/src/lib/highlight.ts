@@ -36,3 +36,13 @@ export function highlight(text: string, query: string | null | undefined): Piece
   if (last < text.length) pieces.push({ text: text.slice(last), match: false });
   return pieces;
 }
+
+/** A snippet from the store's search (`SearchHit.snippet`) in pieces: each word between the
+ * markers \u0002 and \u0003 marked. */
+export function snippetPieces(snippet: string): Piece[] {
+  const pieces: Piece[] = [];
+  for (const [i, part] of snippet.split(/[\u0002\u0003]/).entries()) {
+    if (part) pieces.push({ text: part, match: i % 2 === 1 });
+  }
+  return pieces;
+}

@@ -4,6 +4,7 @@
 
 import DOMPurify from "dompurify";
 import { Marked } from "marked";
+import { highlight, searchWords } from "./highlight";
 
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 
@@ -41,15 +42,50 @@ function purifier(): typeof DOMPurify {
   return DOMPurify;
 }
 
-/** Markdown as sanitized HTML, safe to put into the page. */
-export function renderMarkdown(source: string): string {
-  // Parsed in a <template>, whose contents belong to an inert document (no script runs, no image
-  // loads, no handler fires) that the page keeps, then cleaned in place there. DOMPurify's own
-  // way, a DOMParser, made a whole new document (style engine and all) for every response shown.
+/**
+ * Markdown as sanitized nodes, ready to append to the page, with the words of `query` (if any)
+ * marked. Parsed in a <template>, whose contents belong to an inert document (no script runs, no
+ * image loads, no handler fires) that the page keeps, then cleaned in place there. DOMPurify's own
+ * way, a DOMParser, made a whole new document (style engine and all) for every response shown.
+ * The cleaned nodes are moved into the page as they are: never serialized and parsed again.
+ */
+export function renderMarkdownNodes(source: string, query: string | null = null): DocumentFragment {
   const template = document.createElement("template");
   template.innerHTML = marked.parse(source) as string;
   const root = template.content.ownerDocument.createElement("div");
   root.append(template.content);
   purifier().sanitize(root);
-  return root.innerHTML;
+  if (query) markMatches(root, query);
+  const fragment = template.content;
+  fragment.append(...root.childNodes);
+  return fragment;
+}
+
+/** Wraps the words of `query` in the text under `root` in <mark> elements. */
+function markMatches(root: Element, query: string) {
+  if (searchWords(query).length === 0) return;
+  const doc = root.ownerDocument;
+  const walker = doc.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const texts: Text[] = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) texts.push(node as Text);
+  for (const text of texts) {
+    const pieces = highlight(text.data, query);
+    if (pieces.length === 1 && !pieces[0].match) continue;
+    const out = doc.createDocumentFragment();
+    for (const piece of pieces) {
+      if (piece.match) {
+        const mark = doc.createElement("mark");
+        mark.textContent = piece.text;
+        out.append(mark);
+      } else out.append(piece.text);
+    }
+    text.replaceWith(out);
+  }
+}
+
+/** Markdown as sanitized HTML, safe to put into the page. */
+export function renderMarkdown(source: string): string {
+  const host = document.createElement("div");
+  host.append(renderMarkdownNodes(source));
+  return host.innerHTML;
 }

@@ -3,8 +3,8 @@
 //
 // The layout grows with the pages: appending a page lays out only its runs, and the rows laid out
 // before (objects and offsets) stay as they were, so the view does not re-render them. The
-// expanded run is not part of the layout: its detail pushes the rows after it down by
-// DETAIL_HEIGHT at display time (`displayTop`), so expanding touches no row either.
+// expanded run is not part of the layout: its detail pushes the rows after it down by its height
+// (`detailHeightFor` the view) at display time (`displayTop`), so expanding touches no row either.
 
 import type { RunSummary } from "./generated/RunSummary";
 import { dayLabel, localDayKey } from "./format";
@@ -13,8 +13,19 @@ import { dayLabel, localDayKey } from "./format";
 export const HEADER_HEIGHT = 30;
 /** Height of a collapsed run row. */
 export const ROW_HEIGHT = 34;
-/** Height of the in-place detail under an expanded run (it scrolls inside). */
+/** Least height of the in-place detail under an expanded run (it scrolls inside). */
 export const DETAIL_HEIGHT = 440;
+/** The detail's height in a view `viewport` pixels high: the whole view less the run's row and a
+ * day header, so the expanded run fills the pane, and never less than DETAIL_HEIGHT. */
+export function detailHeightFor(viewport: number): number {
+  return Math.max(DETAIL_HEIGHT, Math.floor(viewport) - ROW_HEIGHT - HEADER_HEIGHT);
+}
+/** Rows rendered beyond each edge of a view `viewport` pixels high: a screen's worth, so that a
+ * fast scroll (a trackpad flick moves 400 px a frame and more) finds rows already in place while
+ * the next frame's rows are rendered. */
+export function overscanFor(viewport: number): number {
+  return Math.max(8, Math.ceil(viewport / ROW_HEIGHT));
+}
 /** The next page is asked for this many screens before the end of what is loaded. */
 export const PREFETCH_SCREENS = 3;
 
@@ -27,7 +38,7 @@ export interface DayRow {
   top: number;
 }
 
-/** A run. `index` is the run's place in the loaded runs. */
+/** A run. `index` is the run's place in the loaded runs; `day` the position of its day header. */
 export interface RunRow {
   kind: "run";
   key: string;
@@ -35,6 +46,7 @@ export interface RunRow {
   index: number;
   pos: number;
   top: number;
+  day: number;
 }
 
 /** One line of the timeline. */
@@ -50,6 +62,7 @@ export class TimelineLayout {
   height = 0;
   #runs: RunSummary[] = [];
   #lastDay = "";
+  #lastDayPos = -1;
   readonly #now: Date;
 
   constructor(now: Date = new Date()) {
@@ -82,9 +95,10 @@ export class TimelineLayout {
         this.rows.push({ kind: "day", key: `day-${day}`, label, pos: this.rows.length, top: this.height });
         this.height += HEADER_HEIGHT;
         this.#lastDay = day;
+        this.#lastDayPos = this.rows.length - 1;
       }
       this.rowOfRun.push(this.rows.length);
-      this.rows.push({ kind: "run", key: run.id, run, index, pos: this.rows.length, top: this.height });
+      this.rows.push({ kind: "run", key: run.id, run, index, pos: this.rows.length, top: this.height, day: this.#lastDayPos });
       this.height += ROW_HEIGHT;
     }
     this.#runs = runs as RunSummary[];
@@ -113,27 +127,27 @@ export function expandedPos(layout: TimelineLayout, runIndex: number): number {
 }
 
 /** Height of a row as shown: the expanded run's row includes its detail. */
-export function displayHeight(row: TimelineRow, expanded: number): number {
-  return (row.kind === "day" ? HEADER_HEIGHT : ROW_HEIGHT) + (row.pos === expanded ? DETAIL_HEIGHT : 0);
+export function displayHeight(row: TimelineRow, expanded: number, detail = DETAIL_HEIGHT): number {
+  return (row.kind === "day" ? HEADER_HEIGHT : ROW_HEIGHT) + (row.pos === expanded ? detail : 0);
 }
 
 /** Top of a row as shown: rows after the expanded run sit below its detail. */
-export function displayTop(row: TimelineRow, expanded: number): number {
-  return row.top + (expanded >= 0 && row.pos > expanded ? DETAIL_HEIGHT : 0);
+export function displayTop(row: TimelineRow, expanded: number, detail = DETAIL_HEIGHT): number {
+  return row.top + (expanded >= 0 && row.pos > expanded ? detail : 0);
 }
 
 /** Height of everything as shown. */
-export function displayHeightOf(layout: TimelineLayout, expanded: number): number {
-  return layout.height + (expanded >= 0 ? DETAIL_HEIGHT : 0);
+export function displayHeightOf(layout: TimelineLayout, expanded: number, detail = DETAIL_HEIGHT): number {
+  return layout.height + (expanded >= 0 ? detail : 0);
 }
 
 /** The first row whose bottom is below `offset` (binary search over the sorted tops). */
-function firstVisible(rows: readonly TimelineRow[], offset: number, expanded: number): number {
+function firstVisible(rows: readonly TimelineRow[], offset: number, expanded: number, detail: number): number {
   let lo = 0;
   let hi = rows.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (displayTop(rows[mid], expanded) + displayHeight(rows[mid], expanded) <= offset) lo = mid + 1;
+    if (displayTop(rows[mid], expanded, detail) + displayHeight(rows[mid], expanded, detail) <= offset) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -150,14 +164,35 @@ export function visibleRows(
   viewport: number,
   expanded = -1,
   overscan = 8,
+  detail = DETAIL_HEIGHT,
 ): TimelineRow[] {
   const rows = layout.rows;
   if (rows.length === 0) return [];
-  const first = firstVisible(rows, scrollTop, expanded);
+  const first = firstVisible(rows, scrollTop, expanded, detail);
   let last = first;
   const bottom = scrollTop + viewport;
-  while (last < rows.length - 1 && displayTop(rows[last + 1], expanded) < bottom) last += 1;
+  while (last < rows.length - 1 && displayTop(rows[last + 1], expanded, detail) < bottom) last += 1;
   return rows.slice(Math.max(0, first - overscan), Math.min(rows.length, last + 1 + overscan));
+}
+
+/**
+ * The day header to keep at the top of a view scrolled to `scrollTop`: the day of the first row
+ * in view, and `offset` (0 or less) to lift it by as the next day's header comes up under it.
+ */
+export function stickyDay(
+  layout: TimelineLayout,
+  scrollTop: number,
+  expanded = -1,
+  detail = DETAIL_HEIGHT,
+): { label: string; offset: number } | null {
+  const rows = layout.rows;
+  if (rows.length === 0) return null;
+  const first = rows[firstVisible(rows, scrollTop, expanded, detail)];
+  const day = first.kind === "day" ? first : (rows[first.day] as DayRow);
+  // Only the row right after the first in view can be a header close enough to push this one.
+  const after = rows[first.pos + 1];
+  const offset = after?.kind === "day" ? Math.min(0, displayTop(after, expanded, detail) - scrollTop - HEADER_HEIGHT) : 0;
+  return { label: day.label, offset };
 }
 
 /** The row of the run at `index`, if laid out. */

@@ -194,6 +194,9 @@ fn summary_line(run: &Run) -> String {
     if let Some(error) = &s.error_message {
         line.push_str("\n  ");
         line.push_str(error);
+        if s.status == RunStatus::Timeout {
+            line.push_str(" (raise it with --timeout SECONDS)");
+        }
     }
     line
 }

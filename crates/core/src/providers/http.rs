@@ -151,9 +151,9 @@ impl Api {
             message.push_str(": ");
             message.push_str(words.trim_end_matches('.'));
         }
-        let mentions_key = own_words
-            .as_deref()
-            .is_some_and(|m| m.to_ascii_lowercase().contains("api key"));
+        // The whole body counts, not only the message: some servers name the problem only in a
+        // code field ("invalid_api_key").
+        let mentions_key = points_at_key(&String::from_utf8_lossy(body));
         let hint = match code {
             401 | 403 => Some(self.key_hint()),
             400 if mentions_key => Some(self.key_hint()),
@@ -281,6 +281,26 @@ async fn read_prefix(mut response: Response, limit: usize) -> Vec<u8> {
     }
     body.truncate(limit);
     body
+}
+
+/// Whether an error body speaks of the key or of authentication ("Incorrect API key", "invalid
+/// x-api-key", "invalid_api_key", "Unauthorized", "authentication failed", a bad token).
+fn points_at_key(body: &str) -> bool {
+    let lower = body.to_ascii_lowercase();
+    const SIGNS: [&str; 11] = [
+        "api key",
+        "api_key",
+        "apikey",
+        "api-key",
+        "authenticat",
+        "authoriz",
+        "credential",
+        "invalid key",
+        "invalid token",
+        "bearer",
+        "access token",
+    ];
+    SIGNS.iter().any(|sign| lower.contains(sign))
 }
 
 /// What an error body says, whichever API sent it.
@@ -626,6 +646,39 @@ mod tests {
             key.and_then(ApiKey::new),
             Some("OPENAI_API_KEY".into()),
         )
+    }
+
+    #[test]
+    fn a_bad_request_about_the_key_keeps_the_servers_words_and_adds_the_key_hint() {
+        let api = api(Some("sk-abcdefghijklmnop"));
+        for body in [
+            &br#"{"error":{"message":"invalid x-api-key header"}}"#[..],
+            br#"{"error":{"message":"bad request","code":"invalid_api_key"}}"#,
+            br#"{"detail":"Authentication failed"}"#,
+        ] {
+            let err = api.status_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), body);
+            assert!(
+                err.message.starts_with("openai answered 400 Bad Request: "),
+                "{}",
+                err.message
+            );
+            assert!(
+                err.message
+                    .contains("Check the key with `promptline key set openai`"),
+                "{}",
+                err.message
+            );
+        }
+        // Nothing in it points at the key: the server's words alone.
+        let err = api.status_error(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            b"No connected db",
+        );
+        assert_eq!(
+            err.message,
+            "openai answered 400 Bad Request: No connected db"
+        );
     }
 
     #[test]

@@ -6,6 +6,12 @@
 //! `-`, `AND`, `NEAR(` and unbalanced parentheses can never raise a syntax error, and punctuation
 //! typed around a word (`borro )`, `pel*`) finds what the word finds.
 
+use serde::{Deserialize, Serialize};
+
+use crate::domain::RunId;
+use crate::error::Result;
+use crate::store::Store;
+
 /// The FTS5 query for what a user typed, or `None` when there is nothing to search for.
 ///
 /// Words are ANDed: `rust async` finds runs that mention both.
@@ -37,6 +43,121 @@ fn push_phrase(query: &mut String, word: &str) {
     query.push('"');
     query.push_str(&word.replace('"', "\"\""));
     query.push('"');
+}
+
+/// Where a search found its words in a run.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HitField {
+    /// The prompt as run.
+    Prompt,
+    /// The response.
+    Response,
+    /// The run's note.
+    Note,
+}
+
+/// Marks the start of a matched word in [`SearchHit::snippet`].
+pub const HIT_START: char = '\u{2}';
+/// Marks the end of a matched word in [`SearchHit::snippet`].
+pub const HIT_END: char = '\u{3}';
+
+/// Where a search hit a run: the text that holds the words (the response when it does, else the
+/// prompt, else the note) and a few words around them, each matched word between [`HIT_START`]
+/// and [`HIT_END`] (control characters: any in the text itself are taken out).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The run.
+    pub run_id: RunId,
+    /// The text that holds the words.
+    pub field: HitField,
+    /// About a dozen words around the match, `…` where text was left out.
+    pub snippet: String,
+}
+
+/// Most runs [`Store::search_hits`] looks at in one call (a page of the timeline).
+pub const MAX_HIT_RUNS: usize = 500;
+
+impl Store {
+    /// Where `query` hits each of `ids` (runs it does not match are left out): FTS5's `snippet()`
+    /// over the run's own entry in each index, so the cost is per run, not per match.
+    pub async fn search_hits(&self, ids: &[RunId], query: &str) -> Result<Vec<SearchHit>> {
+        let Some(fts) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let mut conn = self.pool().acquire().await?;
+        let mut hits = Vec::new();
+        for id in ids.iter().take(MAX_HIT_RUNS) {
+            let texts: Option<(String, String)> = sqlx::query_as(
+                "SELECT snippet(runs_fts, 1, char(2), char(3), '…', 14), \
+                        snippet(runs_fts, 0, char(2), char(3), '…', 14) \
+                 FROM runs_fts WHERE runs_fts MATCH ?1 \
+                 AND rowid = (SELECT seq FROM runs WHERE id = ?2)",
+            )
+            .bind(&fts)
+            .bind(id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+            let found = match texts {
+                Some((response, _)) if response.contains(HIT_START) => {
+                    Some((HitField::Response, response))
+                }
+                Some((_, prompt)) if prompt.contains(HIT_START) => Some((HitField::Prompt, prompt)),
+                _ => None,
+            };
+            let found = match found {
+                Some(found) => Some(found),
+                None => sqlx::query_scalar::<_, String>(
+                    "SELECT snippet(notes_fts, 0, char(2), char(3), '…', 14) \
+                     FROM notes_fts WHERE notes_fts MATCH ?1 \
+                     AND rowid = (SELECT seq FROM runs WHERE id = ?2)",
+                )
+                .bind(&fts)
+                .bind(id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
+                .filter(|s| s.contains(HIT_START))
+                .map(|s| (HitField::Note, s)),
+            };
+            if let Some((field, snippet)) = found {
+                hits.push(SearchHit {
+                    run_id: id.clone(),
+                    field,
+                    snippet: clean_snippet(&snippet),
+                });
+            }
+        }
+        Ok(hits)
+    }
+}
+
+/// A snippet on one line, with no marker characters but FTS5's own (a text could hold them).
+fn clean_snippet(snippet: &str) -> String {
+    // FTS5 puts the markers as whole pairs around each token: any lone one came from the text.
+    let mut out = String::with_capacity(snippet.len());
+    let mut open = false;
+    let chars: Vec<char> = snippet.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            HIT_START if !open && chars[i + 1..].contains(&HIT_END) => {
+                open = true;
+                out.push(c);
+            }
+            HIT_END if open => {
+                open = false;
+                out.push(c);
+            }
+            HIT_START | HIT_END => {}
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-import { render } from "@testing-library/svelte";
+import { cleanup, render } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunFilter, RunStats } from "../api";
@@ -21,7 +21,10 @@ const stats: RunStats = {
   ],
 };
 
-afterEach(() => clearMocks());
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -89,5 +92,43 @@ describe("AnalyticsView", () => {
     expect(history.filter.from).toBe("2026-11-24");
     expect(history.filter.to).toBe("2026-11-24");
     expect(pages.length).toBeGreaterThan(0);
+  });
+});
+
+describe("AnalyticsView, a chosen day and sorting", () => {
+  it("keeps the chart's days when a day is picked (the others dimmed) and sorts models by any column", async () => {
+    const oneDay: RunStats = { ...stats, days: [stats.days[1]] };
+    mockIPC((cmd, args) => {
+      const a = args as { filter: RunFilter };
+      if (cmd === "run_stats") return a.filter.since !== null ? oneDay : stats;
+      if (cmd === "runs_page") return { items: [], next_cursor: null };
+      if (cmd === "count_runs") return a.filter.since !== null ? 6 : 10;
+      throw { code: "not_found", message: cmd };
+    });
+    history.filter = { statuses: [], model: "", from: "2026-11-24", to: "2026-11-24", query: "", whose: "", rating: "", tag: "", source: "" };
+    await history.reload();
+    const { container, getByTestId } = render(AnalyticsView, { props: { store: history, title: "All runs" } });
+    await settle();
+    await settle();
+    const days = container.querySelectorAll("[data-testid=runs-per-day] g.day");
+    expect(days).toHaveLength(60);
+    // The other days are still drawn, dimmed; the chosen one is not.
+    expect(container.querySelector('[data-day="2026-11-20"]')?.classList.contains("dim")).toBe(true);
+    expect(container.querySelector('[data-day="2026-11-20"] rect.seg')).not.toBeNull();
+    expect(container.querySelector('[data-day="2026-11-24"]')?.classList.contains("dim")).toBe(false);
+
+    const names = () => [...getByTestId("analytics-models").querySelectorAll("tbody td.name")].map((td) => td.textContent);
+    expect(names()).toEqual(["openai/gpt-4o", "ollama/llama3.2"]);
+    getByTestId("sort-name").click();
+    await settle();
+    expect(names()).toEqual(["ollama/llama3.2", "openai/gpt-4o"]);
+    getByTestId("sort-failed").click();
+    await settle();
+    // llama3.2 failed 1 of 2 (50%), gpt-4o 2 of 8 (25%): biggest first.
+    expect(names()).toEqual(["ollama/llama3.2", "openai/gpt-4o"]);
+    getByTestId("sort-failed").click();
+    await settle();
+    expect(names()).toEqual(["openai/gpt-4o", "ollama/llama3.2"]);
+    expect(getByTestId("analytics-models").querySelector("th[aria-sort=ascending]")?.textContent?.trim()).toBe("Failed ↑");
   });
 });

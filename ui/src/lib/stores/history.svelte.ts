@@ -11,9 +11,11 @@ import {
   type RunFilter,
   type RunStatus,
   type RunSummary,
+  type SearchHit,
   type Whose,
 } from "../api";
 import { startOfLocalDay } from "../format";
+import { highlight } from "../highlight";
 
 /** Runs per page. */
 export const PAGE_SIZE = 200;
@@ -56,6 +58,22 @@ function blankFilter(): FilterState {
   return { statuses: [], model: "", from: "", to: "", query: "", whose: "", rating: "", tag: "", source: "" };
 }
 
+/** Whether `filter` narrows the runs beyond the prompt. */
+function narrows(filter: RunFilter): boolean {
+  const f = filter;
+  return (
+    f.statuses.length > 0 ||
+    f.models.length > 0 ||
+    f.since !== null ||
+    f.until !== null ||
+    f.query !== null ||
+    f.whose !== null ||
+    f.ratings.length > 0 ||
+    f.tags.length > 0 ||
+    f.sources.length > 0
+  );
+}
+
 class HistoryStore {
   /** The prompt whose runs are shown; `null` for all runs. */
   promptId = $state<string | null>(null);
@@ -78,9 +96,19 @@ class HistoryStore {
   window = $state.raw<WindowStart>(NEWEST);
   newer = $state.raw<WindowStart[]>([]);
   #generation = 0;
+  /** The filter (JSON) of the last reload asked for. */
+  #requested = "";
   /** The filter the window belongs to (JSON): another filter starts again from the newest runs.
    * Changes when runs for another filter are in, not while the filter is being typed. */
   loadedFilter = $state("");
+
+  /** Where the search hits the runs loaded whose preview does not show it, by run id. */
+  hits = $state.raw<Record<string, SearchHit>>({});
+
+  /** Whether the runs shown (and counted) are narrowed by a filter beyond the prompt: follows the
+   * filter the runs in view were loaded for, not the one being typed, so "N runs match" always
+   * counts what is shown. */
+  shownFiltered = $state(false);
 
   /** Whether the window holds all it may and older runs remain: they open as the next window. */
   full = $derived(this.items.length >= MAX_LOADED && this.nextCursor !== null);
@@ -150,8 +178,16 @@ class HistoryStore {
   async reload(): Promise<void> {
     const filter = this.runFilter();
     const key = JSON.stringify(filter);
+    this.#requested = key;
     const start = key === this.loadedFilter ? this.window : NEWEST;
     await this.#load(filter, start, start === NEWEST ? [] : this.newer, key);
+  }
+
+  /** Loads the runs for the filter as it is now, unless they are already in or on their way (a
+   * field reports both `input` and `change` for one edit). */
+  async apply(): Promise<void> {
+    if (JSON.stringify(this.runFilter()) === this.#requested) return;
+    await this.reload();
   }
 
   /** Opens the runs after this window's last as a window of their own. */
@@ -183,6 +219,9 @@ class HistoryStore {
       this.items = page.items;
       this.nextCursor = page.next_cursor;
       this.count = count;
+      this.shownFiltered = narrows(filter);
+      this.hits = {};
+      void this.#findHits(filter.query, page.items, generation);
       // A refresh of the same runs (another process wrote, a run completed) keeps what was picked
       // and is still there; another filter or window starts with nothing picked.
       this.marked = refresh
@@ -209,10 +248,28 @@ class HistoryStore {
       if (generation !== this.#generation) return;
       this.items = [...this.items, ...page.items];
       this.nextCursor = page.next_cursor;
+      void this.#findHits(this.runFilter().query, page.items, generation);
     } catch (error) {
       if (generation === this.#generation) this.error = toApiError(error).message;
     } finally {
       this.loadingMore = false;
+    }
+  }
+
+  /** Asks where the search hits the runs of a page whose preview does not show a match, so their
+   * rows can show a snippet and their detail open on the text that holds it. */
+  async #findHits(query: string | null, runs: RunSummary[], generation: number): Promise<void> {
+    if (!query) return;
+    const ids = runs.filter((r) => !highlight(r.preview, query).some((p) => p.match)).map((r) => r.id);
+    if (ids.length === 0) return;
+    try {
+      const found = await api.searchHits(ids, query);
+      if (generation !== this.#generation) return;
+      const hits = { ...this.hits };
+      for (const hit of found) hits[hit.run_id] = hit;
+      this.hits = hits;
+    } catch {
+      // Without snippets the rows show their previews, as before.
     }
   }
 

@@ -166,3 +166,33 @@ describe("history store", () => {
     expect(cursors.at(-1)).toBeNull();
   });
 });
+
+describe("the match count", () => {
+  it("says 'match' only once the filtered runs are the ones shown", async () => {
+    const queries: (string | null)[] = [];
+    mockIPC((cmd, args) => {
+      const a = args as { filter: RunFilter };
+      if (cmd === "count_runs") return a.filter.query ? 3 : 100;
+      if (cmd === "runs_page") {
+        queries.push(a.filter.query);
+        return { items: Array.from({ length: a.filter.query ? 3 : 100 }, (_, i) => run(i)), next_cursor: null };
+      }
+      throw { code: "not_found", message: cmd };
+    });
+    history.filter = { statuses: [], model: "", from: "", to: "", query: "", whose: "", rating: "", tag: "", source: "" };
+    await history.reload();
+    expect([history.count, history.shownFiltered]).toEqual([100, false]);
+    // Typed but not loaded yet: the 100 runs shown are not "100 runs match".
+    history.filter.query = "rust";
+    expect(history.filtered).toBe(true);
+    expect([history.count, history.shownFiltered]).toEqual([100, false]);
+    await history.apply();
+    expect([history.count, history.shownFiltered]).toEqual([3, true]);
+    // One edit reported twice (input, then change) loads once.
+    await history.apply();
+    expect(queries).toEqual([null, "rust"]);
+    history.filter.query = "";
+    await history.apply();
+    expect([history.count, history.shownFiltered]).toEqual([100, false]);
+  });
+});

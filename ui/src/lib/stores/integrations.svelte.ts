@@ -2,6 +2,7 @@
 // here and sent once to the shell, which keeps them in the OS keychain; they never come back.
 
 import { api, toApiError, type ExporterStatus } from "../api";
+import { formatCount, plural } from "../format";
 import { confirmDialog } from "./confirm.svelte";
 import { toasts } from "./toasts.svelte";
 
@@ -22,7 +23,7 @@ export const PRESETS: { label: string; endpoint: string; header?: string }[] = [
 /** The state line for people. */
 export function stateWords(status: ExporterStatus | null): string {
   if (!status || status.state === "off") return "Off: runs are not sent";
-  const waiting = status.waiting === 1 ? "1 run waiting" : `${status.waiting.toLocaleString()} runs waiting`;
+  const waiting = status.waiting === 1 ? "1 run waiting" : `${formatCount(status.waiting)} runs waiting`;
   switch (status.state) {
     case "connected":
       return status.waiting > 0 ? `Connected, ${waiting}` : "Connected: every run is sent";
@@ -114,7 +115,7 @@ class IntegrationsStore {
       this.content = false;
       this.headers = null;
       await this.refresh();
-      toasts.show(dropped > 0 ? `Stopped; ${dropped.toLocaleString()} waiting runs left out` : "Runs are no longer sent");
+      toasts.show(dropped > 0 ? `Stopped; ${plural(dropped, "waiting run")} left out` : "Runs are no longer sent");
     } catch (error) {
       toasts.show(toApiError(error).message, "error");
     }
