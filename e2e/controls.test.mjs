@@ -8,25 +8,24 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Builder, By, Key, until } from "selenium-webdriver";
-import { waitForPort } from "./net.mjs";
+import { By, Key, until } from "selenium-webdriver";
 import { TEST_KEY, startServer } from "./server.mjs";
+import { openApp } from "./session.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
 const CLI = path.join(path.dirname(APP), "promptline");
 const SHOTS = path.resolve("docs/screenshots");
-const DRIVER_PORT = 4447;
 const TIMEOUT = 15_000;
 const NEWEST_ROW = '[data-testid=run-row][aria-rowindex="1"]';
 const execFileAsync = promisify(execFile);
 
 let driver;
-let tauriDriver;
+let session;
 let server;
 let home;
 let env;
@@ -107,23 +106,14 @@ async function liveRuns() {
 }
 
 async function launch() {
-  tauriDriver = spawn("tauri-driver", ["--port", String(DRIVER_PORT)], { env, stdio: ["ignore", "inherit", "inherit"] });
-  await waitForPort(DRIVER_PORT, 20_000);
-  driver = await new Builder()
-    .usingServer(`http://127.0.0.1:${DRIVER_PORT}/`)
-    .withCapabilities({ browserName: "wry", "wdio:enforceWebDriverClassic": true, "tauri:options": { application: APP } })
-    .build();
+  session = await openApp({ app: APP, env });
+  driver = session.driver;
 }
 
 async function quit() {
-  await driver?.quit().catch(() => {});
+  await session?.close();
+  session = null;
   driver = null;
-  if (tauriDriver) {
-    const gone = new Promise((resolve) => tauriDriver.once("exit", resolve));
-    tauriDriver.kill();
-    await gone;
-    tauriDriver = null;
-  }
 }
 
 async function waitSaved() {
