@@ -82,6 +82,10 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         crate::prices::UserPriceInput,
         promptline_core::prices::BudgetStatus,
         KeyMove,
+        promptline_core::PromptVersion,
+        promptline_core::PromptMemory,
+        promptline_core::UserSettings,
+        promptline_core::Theme,
     );
     let mut files = BTreeMap::new();
     collect(dir, dir, &mut files);

@@ -12,7 +12,7 @@ fn main() {
 }
 
 /// Every `#[tauri::command]` in src-tauri/commands.rs, settings.rs, curate.rs, import.rs,
-/// integrations.rs, prices.rs and team.rs; keep in step with `generate_handler!`.
+/// integrations.rs, prices.rs, team.rs and controls.rs; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "list_prompts",
     "get_prompt",
@@ -74,4 +74,10 @@ const COMMANDS: &[&str] = &[
     "budget_status",
     "update_price_table",
     "key_move_question",
+    "prompt_versions",
+    "duplicate_prompt",
+    "prompt_memory",
+    "save_prompt_memory",
+    "user_settings",
+    "save_user_settings",
 ];

@@ -213,12 +213,26 @@ pub async fn start_run<R: Runtime>(
         .try_for_each(|c| crate::keys::require_key(c, &keys))?;
     let provider = providers::for_model(&state.store, &keys, &model).await?;
     template::render(&request.template, &request.variables)?;
+    let params = request.params.unwrap_or_else(|| serde_json::json!({}));
+    let prompt_version = match (&request.prompt_id, request.prompt_version) {
+        (Some(_), Some(version)) => Some(version),
+        (Some(id), None) => {
+            state
+                .store
+                .version_for_template(id, &request.template, &params)
+                .await?
+        }
+        (None, _) => None,
+    };
+    let default_timeout = state.store.user_settings().await?.default_timeout_secs;
     let mut spec = RunSpec::new(request.template, model);
     spec.prompt_id = request.prompt_id;
+    spec.prompt_version = prompt_version;
     spec.variables = request.variables;
-    spec.params = request.params.unwrap_or_else(|| serde_json::json!({}));
+    spec.params = params;
     spec.timeout = request
         .timeout_secs
+        .or(default_timeout)
         .filter(|&secs| secs > 0)
         .map_or(DEFAULT_TIMEOUT, |secs| Duration::from_secs(secs.into()));
     let run_id = spec.id.clone();
@@ -275,6 +289,7 @@ impl PromptInput {
             name: self.name,
             template: self.template,
             default_model: self.default_model,
+            params: self.params.unwrap_or_default(),
         }
     }
 
@@ -283,6 +298,9 @@ impl PromptInput {
             name: Some(self.name),
             template: Some(self.template),
             default_model: Some(self.default_model),
+            params: self.params,
+            // The window saves as the user types: a burst of edits is one version.
+            amend_draft: true,
         }
     }
 }

@@ -48,6 +48,10 @@ pub struct PromptInput {
     pub template: String,
     /// The model it runs on unless another is picked; `null` for none.
     pub default_model: Option<String>,
+    /// Run parameters saved with it (system prompt, temperature, max tokens, ...), a JSON
+    /// object; `null` leaves the saved ones as they are.
+    #[serde(default)]
+    pub params: Option<serde_json::Value>,
 }
 
 /// What `start_run` needs.
@@ -66,6 +70,10 @@ pub struct StartRun {
     pub timeout_secs: Option<u32>,
     /// Generation parameters (a JSON object); `null` for none.
     pub params: Option<serde_json::Value>,
+    /// The version of the prompt being run (a re-run gives its run's); `null` finds the version
+    /// whose template is `template`.
+    #[serde(default)]
+    pub prompt_version: Option<i64>,
 }
 
 /// A piece of a run under way, sent as the [`RUN_EVENT`] event: text to append, or token counts,

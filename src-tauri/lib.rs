@@ -2,6 +2,7 @@
 //! the window. All logic lives in promptline-core; this crate only connects it to the UI.
 
 pub mod commands;
+pub mod controls;
 pub mod curate;
 pub mod desktop;
 pub mod error;
@@ -114,6 +115,12 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, store: Store) -> Builder<R> 
             prices::budget_status,
             prices::update_price_table,
             settings::key_move_question,
+            controls::prompt_versions,
+            controls::duplicate_prompt,
+            controls::prompt_memory,
+            controls::save_prompt_memory,
+            controls::user_settings,
+            controls::save_user_settings,
         ])
 }
 

@@ -758,3 +758,91 @@ fn menu_items_reach_the_ui_as_events() {
     assert_eq!(got, ["\"analytics\"", "\"all-runs\""]);
     assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
 }
+
+#[test]
+fn run_panel_controls_save_params_versions_memory_and_settings() {
+    let h = harness();
+    let prompt = h.ok(
+        "create_prompt",
+        json!({"input": {"name": "Pirate", "template": "Greet {{who}}", "default_model": "echo",
+               "params": {"system": "Talk like a pirate", "temperature": 0.4}}}),
+    );
+    let id = prompt["id"].as_str().expect("id").to_owned();
+    assert_eq!(prompt["version"], 1);
+    assert_eq!(prompt["params"]["temperature"], 0.4);
+    // The autosave while typing amends version 1 (it never ran).
+    let saved = h.ok(
+        "update_prompt",
+        json!({"id": id, "input": {"name": "Pirate", "template": "Greet {{who}} warmly", "default_model": "echo",
+               "params": {"system": "Talk like a pirate", "temperature": 0.4, "max_tokens": 2}}}),
+    );
+    assert_eq!(saved["version"], 1);
+    let start = |template: &str, params: Value| {
+        h.ok(
+            "start_run",
+            json!({"request": {"prompt_id": id, "template": template, "variables": {"who": "Ada"},
+                   "model": "echo", "timeout_secs": null, "params": params}}),
+        );
+        h.wait_finished()
+    };
+    let first = start("Greet {{who}} warmly", saved["params"].clone());
+    let run = h.ok("get_run", json!({"id": first["run_id"]}));
+    assert_eq!(run["prompt_version"], 1);
+    assert_eq!(run["params"]["max_tokens"], 2);
+    assert_eq!(run["response"], "Greet Ada", "echo honours max_tokens");
+    // Version 1 ran: the next edit keeps it.
+    let v2 = h.ok(
+        "update_prompt",
+        json!({"id": id, "input": {"name": "Pirate", "template": "Hail {{who}}", "default_model": "echo", "params": null}}),
+    );
+    assert_eq!(v2["version"], 2);
+    assert_eq!(
+        v2["params"]["system"], "Talk like a pirate",
+        "null params keep the saved ones"
+    );
+    let second = start("Hail {{who}}", v2["params"].clone());
+    assert_eq!(
+        h.ok("get_run", json!({"id": second["run_id"]}))["prompt_version"],
+        2
+    );
+    let versions = h.ok("prompt_versions", json!({"id": id}));
+    assert_eq!(versions[0]["version"], 2);
+    assert_eq!(versions[1]["template"], "Greet {{who}} warmly");
+    assert_eq!(versions[1]["run_count"], 1);
+    let mut filter = all_runs();
+    filter["prompt_id"] = json!(id);
+    filter["prompt_version"] = json!(1);
+    let page = h.ok(
+        "runs_page",
+        json!({"filter": filter, "cursor": null, "limit": 50}),
+    );
+    assert_eq!(page["items"][0]["id"], first["run_id"]);
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+
+    let memory = json!({"variables": {"who": "Ada"}, "models": ["echo", "local/x"],
+                        "extra_models": ["local/x"], "timeout_secs": 12});
+    h.ok("save_prompt_memory", json!({"id": id, "memory": memory}));
+    assert_eq!(h.ok("prompt_memory", json!({"id": id})), memory);
+    let copy = h.ok("duplicate_prompt", json!({"id": id}));
+    assert_eq!(copy["name"], "Pirate (copy)");
+    assert_eq!(copy["template"], "Hail {{who}}");
+    assert_eq!(
+        h.ok("prompt_memory", json!({"id": copy["id"]}))["variables"]["who"],
+        "Ada"
+    );
+
+    assert_eq!(h.ok("user_settings", json!({}))["theme"], "system");
+    let settings = json!({"default_model": "echo", "default_timeout_secs": 30, "theme": "dark"});
+    assert_eq!(
+        h.ok("save_user_settings", json!({"settings": settings})),
+        settings
+    );
+    assert_eq!(h.ok("user_settings", json!({})), settings);
+    let bad = h
+        .call(
+            "save_user_settings",
+            json!({"settings": {"default_model": "gpt-4o", "default_timeout_secs": null, "theme": "light"}}),
+        )
+        .expect_err("not a model address");
+    assert_eq!(bad["code"], "invalid_input");
+}

@@ -69,6 +69,8 @@ enum Command {
     Team(commands::team::TeamCommand),
     /// Push your prompts, runs and deletions to the team server and pull what teammates shared
     Sync(commands::team::SyncArgs),
+    /// Show or change the defaults shared with the app: default model, default timeout, theme
+    Settings(commands::settings::SettingsArgs),
     /// Print where the database is
     DbPath,
     /// Compare two runs: a unified diff of the responses (and prompts) and the facts that differ
@@ -197,6 +199,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Team(command) => commands::team::execute(&store, command).await?,
         Command::Sync(args) => commands::team::sync_now(&store, args).await?,
         Command::Mcp(args) => commands::mcp::execute(&store, args).await?,
+        Command::Settings(args) => commands::settings::execute(&store, args).await?,
         Command::DbPath => ExitCode::SUCCESS,
         Command::Diff(args) => commands::diff::execute(&store, args).await?,
         Command::Rate(args) => commands::annotate::rate(&store, args).await?,

@@ -155,6 +155,110 @@ pub struct Prompt {
     /// Whether the team sees it and its runs (`promptline prompt share`); private by default.
     #[serde(default)]
     pub shared: bool,
+    /// The run parameters saved with it (`system`, `temperature`, `max_tokens`, `top_p`, `stop`,
+    /// ...), a JSON object sent with every run of it unless a run overrides them.
+    #[serde(default = "empty_object")]
+    pub params: serde_json::Value,
+    /// Its current version: 1 when created, one more for each edit of its template or
+    /// parameters (see [`PromptVersion`]).
+    #[serde(default = "first_version")]
+    pub version: i64,
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+fn first_version() -> i64 {
+    1
+}
+
+/// One kept version of a prompt: its template and run parameters as they were.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptVersion {
+    /// The prompt it is a version of.
+    pub prompt_id: PromptId,
+    /// 1 for the first, counting up.
+    pub version: i64,
+    /// The template of this version.
+    pub template: String,
+    /// The run parameters of this version, a JSON object.
+    pub params: serde_json::Value,
+    /// When it was saved (UTC).
+    pub created_at: DateTime<Utc>,
+    /// How many runs ran it.
+    pub run_count: i64,
+}
+
+/// What the run panel remembers for a prompt across launches: not part of the prompt itself.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptMemory {
+    /// The value typed for each `{{variable}}`.
+    #[serde(default)]
+    pub variables: std::collections::BTreeMap<String, String>,
+    /// The models picked to run on (`provider/model`, or `echo`).
+    #[serde(default)]
+    pub models: Vec<String>,
+    /// Model chips added by hand, picked or not.
+    #[serde(default)]
+    pub extra_models: Vec<String>,
+    /// The run's time limit in seconds; `None` for the default.
+    #[serde(default)]
+    pub timeout_secs: Option<u32>,
+}
+
+/// The app's colour theme.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Light or dark as the OS says.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl Theme {
+    /// The stored and serialized name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
+}
+
+impl FromStr for Theme {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "system" => Ok(Self::System),
+            "light" => Ok(Self::Light),
+            "dark" => Ok(Self::Dark),
+            _ => Err(Error::invalid(format!(
+                "unknown theme `{s}`: use system, light or dark"
+            ))),
+        }
+    }
+}
+
+/// Settings beyond providers, shared by the app and the CLI.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSettings {
+    /// The model a run uses when neither a flag nor the prompt names one; `None` for `echo`.
+    pub default_model: Option<String>,
+    /// The time limit of a run in seconds when no flag gives one; `None` for 300 s.
+    pub default_timeout_secs: Option<u32>,
+    /// The app's theme.
+    pub theme: Theme,
 }
 
 /// A prompt as lists show it: the prompt plus facts about its runs.
@@ -185,6 +289,9 @@ pub struct NewPrompt {
     pub template: String,
     /// The model a run uses when none is given.
     pub default_model: Option<String>,
+    /// Run parameters saved with it, a JSON object (`null` for none).
+    #[serde(default)]
+    pub params: serde_json::Value,
 }
 
 /// A change to a prompt; `None` leaves a field as it is.
@@ -196,7 +303,18 @@ pub struct PromptEdit {
     pub template: Option<String>,
     /// A new default model; `Some(None)` clears it.
     pub default_model: Option<Option<String>>,
+    /// New run parameters (a JSON object replacing the saved ones).
+    #[serde(default)]
+    pub params: Option<serde_json::Value>,
+    /// A change of template or parameters normally adds a version. With this set (the app's
+    /// autosave while typing), it replaces the newest version instead when that version has not
+    /// run yet and was saved less than [`AMEND_WINDOW_SECS`] ago.
+    #[serde(default)]
+    pub amend_draft: bool,
 }
+
+/// How long after a version is saved an autosave may still amend it (see [`PromptEdit`]).
+pub const AMEND_WINDOW_SECS: i64 = 60;
 
 /// One run as the timeline lists it: everything but the large text columns.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -288,6 +406,10 @@ pub struct Run {
     /// The conversation before this run's prompt, oldest first, as the model was sent it (empty
     /// for a run on its own).
     pub context: Vec<ContextMessage>,
+    /// The version of its prompt it ran; `None` for ad-hoc and imported runs, and runs recorded
+    /// before prompts had versions.
+    #[serde(default)]
+    pub prompt_version: Option<i64>,
 }
 
 /// The source of runs recorded by Promptline itself.
@@ -317,6 +439,9 @@ pub struct RunOrigin {
     pub system_prompt: Option<String>,
     /// The conversation before the run's prompt, oldest first.
     pub context: Vec<ContextMessage>,
+    /// The version of its prompt it ran.
+    #[serde(default)]
+    pub prompt_version: Option<i64>,
 }
 
 impl RunOrigin {
@@ -477,6 +602,9 @@ impl RunCost {
 pub struct RunFilter {
     /// Only this prompt's runs.
     pub prompt_id: Option<PromptId>,
+    /// Only runs of this version of their prompt (with `prompt_id`: of that prompt).
+    #[serde(default)]
+    pub prompt_version: Option<i64>,
     /// Only these models (any of them).
     #[serde(default)]
     pub models: Vec<String>,

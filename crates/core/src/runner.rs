@@ -18,6 +18,21 @@ use crate::template;
 /// The default per-run time limit.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// The parameters a run of a saved prompt sends: the prompt's own, with `overrides` (a run's
+/// `--param` and `--system`) winning key by key.
+pub fn merged_params(
+    saved: &serde_json::Value,
+    overrides: &serde_json::Value,
+) -> serde_json::Value {
+    let mut merged = saved.as_object().cloned().unwrap_or_default();
+    if let Some(overrides) = overrides.as_object() {
+        for (key, value) in overrides {
+            merged.insert(key.clone(), value.clone());
+        }
+    }
+    serde_json::Value::Object(merged)
+}
+
 /// A streaming run's partial response is written at most this often...
 pub const PARTIAL_EVERY: Duration = Duration::from_secs(1);
 
@@ -31,6 +46,8 @@ pub struct RunSpec {
     pub id: RunId,
     /// The saved prompt being run, if any.
     pub prompt_id: Option<PromptId>,
+    /// The version of that prompt being run, recorded with the run.
+    pub prompt_version: Option<i64>,
     /// The template (or plain text) to render.
     pub template: String,
     /// Values for the template's `{{variables}}`.
@@ -52,6 +69,7 @@ impl RunSpec {
         Self {
             id: RunId::new(),
             prompt_id: None,
+            prompt_version: None,
             template: template.into(),
             variables: BTreeMap::new(),
             model,
@@ -101,7 +119,10 @@ pub async fn execute(
         variables,
         prompt_text: prompt_text.clone(),
         response: String::new(),
-        origin: Default::default(),
+        origin: crate::domain::RunOrigin {
+            prompt_version: spec.prompt_version.filter(|_| spec.prompt_id.is_some()),
+            ..Default::default()
+        },
         token_details: Default::default(),
         cost: None,
     };

@@ -30,6 +30,7 @@ async fn run_history_shows_every_run_as_one_record_with_every_field() {
             role: "user".into(),
             text: "Earlier".into(),
         }],
+        prompt_version: None,
     };
     let failed = new_run(None, 6, "echo", RunStatus::Error, "");
     for run in [&full, &failed] {

@@ -16,6 +16,7 @@ async fn prompt_lifecycle_and_cascade_delete_removes_runs_and_search_rows() {
             name: "Other".into(),
             template: "x".into(),
             default_model: Some("echo".into()),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -443,6 +444,7 @@ async fn the_prompt_list_keeps_counts_and_last_runs_in_step_and_orders_by_activi
         name: name.into(),
         template: "t".into(),
         default_model: None,
+        ..Default::default()
     };
     let quiet = store.create_prompt(&new("quiet")).await.unwrap();
     let busy = store.create_prompt(&new("busy")).await.unwrap();

@@ -45,6 +45,10 @@ import type { BudgetStatus } from "./generated/BudgetStatus";
 import type { PriceSettings } from "./generated/PriceSettings";
 import type { UserPrice } from "./generated/UserPrice";
 import type { UserPriceInput } from "./generated/UserPriceInput";
+import type { PromptMemory } from "./generated/PromptMemory";
+import type { PromptVersion } from "./generated/PromptVersion";
+import type { Theme } from "./generated/Theme";
+import type { UserSettings } from "./generated/UserSettings";
 
 /** The native menu's items that reach the page (src-tauri/desktop.rs, `MENU_ITEMS`). */
 export type MenuItem = "new-prompt" | "import" | "export" | "all-runs" | "analytics";
@@ -98,6 +102,7 @@ import type { TeamStatus } from "./generated/TeamStatus";
 export type { ContextMessage } from "./generated/ContextMessage";
 export type { BudgetStatus, PriceSettings, UserPrice, UserPriceInput };
 export type { CostSource } from "./generated/CostSource";
+export type { PromptMemory, PromptVersion, Theme, UserSettings };
 
 /** An export file format. */
 export type ExportFormat = "csv" | "json" | "jsonl";
@@ -134,7 +139,19 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** A filter that matches every run. */
 export function emptyFilter(): RunFilter {
-  return { prompt_id: null, models: [], statuses: [], since: null, until: null, query: null, whose: null, ratings: [], tags: [], sources: [] };
+  return {
+    prompt_id: null,
+    prompt_version: null,
+    models: [],
+    statuses: [],
+    since: null,
+    until: null,
+    query: null,
+    whose: null,
+    ratings: [],
+    tags: [],
+    sources: [],
+  };
 }
 
 export const api = {
@@ -142,6 +159,16 @@ export const api = {
   getPrompt: (id: string) => call<Prompt>("get_prompt", { id }),
   createPrompt: (input: PromptInput) => call<Prompt>("create_prompt", { input }),
   updatePrompt: (id: string, input: PromptInput) => call<Prompt>("update_prompt", { id, input }),
+  /** Every kept version of a prompt, newest first. */
+  promptVersions: (id: string) => call<PromptVersion[]>("prompt_versions", { id }),
+  /** Saves a copy of a prompt (not its runs). */
+  duplicatePrompt: (id: string) => call<Prompt>("duplicate_prompt", { id }),
+  /** What the run panel remembered for a prompt. */
+  promptMemory: (id: string) => call<PromptMemory>("prompt_memory", { id }),
+  savePromptMemory: (id: string, memory: PromptMemory) => call<null>("save_prompt_memory", { id, memory }),
+  /** Default model, default timeout and theme. */
+  userSettings: () => call<UserSettings>("user_settings"),
+  saveUserSettings: (settings: UserSettings) => call<UserSettings>("save_user_settings", { settings }),
   /** Deletes a prompt and its runs; undo with `undoDeletion` for a few minutes. */
   deletePrompt: (id: string) => call<Deletion>("delete_prompt", { id }),
   promptRunCount: (id: string) => call<number>("prompt_run_count", { id }),

@@ -41,6 +41,7 @@ function run(over: Partial<Run> = {}): Run {
       { role: "user", text: "Name a pelican" },
       { role: "assistant", text: "Percy" },
     ],
+    prompt_version: null,
     ...over,
   };
 }

@@ -11,6 +11,7 @@ pub mod prices;
 pub mod prompt;
 pub mod provider;
 pub mod run;
+pub mod settings;
 pub mod stats;
 pub mod team;
 pub mod tidy;
@@ -25,6 +26,9 @@ pub struct FilterArgs {
     /// Only runs of this saved prompt
     #[arg(long, value_name = "PROMPT_ID")]
     pub prompt: Option<String>,
+    /// Only runs of this version of the prompt (`promptline prompt versions ID` lists them)
+    #[arg(long, value_name = "N", requires = "prompt")]
+    pub prompt_version: Option<i64>,
     /// Only runs of this model (repeat for several)
     #[arg(long = "model", short = 'm', value_name = "MODEL")]
     pub models: Vec<String>,
@@ -64,6 +68,7 @@ impl FilterArgs {
     /// Whether any filter is given.
     pub fn is_empty(&self) -> bool {
         self.prompt.is_none()
+            && self.prompt_version.is_none()
             && self.models.is_empty()
             && self.statuses.is_empty()
             && self.since.is_none()
@@ -82,6 +87,7 @@ impl FilterArgs {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(RunFilter {
             prompt_id: self.prompt.as_deref().map(PromptId::from),
+            prompt_version: self.prompt_version,
             models: self.models.clone(),
             statuses,
             since: self.since,

@@ -23,6 +23,13 @@ pub enum PromptCommand {
         /// The model runs use when none is given (PROVIDER/MODEL, or echo)
         #[arg(long)]
         model: Option<String>,
+        /// A run parameter saved with it, such as temperature=0.2 or max_tokens=500 (value read
+        /// as JSON when it is; repeat for each)
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// A system prompt saved with it
+        #[arg(long)]
+        system: Option<String>,
     },
     /// List prompts, most recently active first
     List {
@@ -57,6 +64,30 @@ pub enum PromptCommand {
         /// A new default model (an empty value clears it)
         #[arg(long)]
         model: Option<String>,
+        /// Set a saved run parameter (KEY=VALUE, value read as JSON when it is; an empty value
+        /// removes it; repeat for each)
+        #[arg(long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// A new system prompt (an empty value removes it)
+        #[arg(long)]
+        system: Option<String>,
+    },
+    /// List the versions of a prompt's template and parameters, newest first, with their runs
+    Versions {
+        /// The prompt's id
+        id: String,
+        /// Show each version's template in full
+        #[arg(long)]
+        full: bool,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save a copy of a prompt (its template, model and parameters; not its runs) and print the
+    /// copy's id
+    Duplicate {
+        /// The prompt's id
+        id: String,
     },
     /// Delete a prompt and all of its runs
     Rm {
@@ -87,15 +118,74 @@ struct PromptDetail<'a> {
 /// Runs a prompt subcommand.
 pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<ExitCode> {
     match command {
-        PromptCommand::Add { name, text, model } => {
+        PromptCommand::Add {
+            name,
+            text,
+            model,
+            params,
+            system,
+        } => {
             let prompt = store
                 .create_prompt(&NewPrompt {
                     name,
                     template: text,
                     default_model: model,
+                    params: crate::commands::run::parse_params(&params, system.as_deref())?,
                 })
                 .await?;
             outln!("{}", prompt.id);
+        }
+        PromptCommand::Versions { id, full, json } => {
+            let versions = store.prompt_versions(&PromptId::from(id)).await?;
+            if json {
+                output::print_json(&versions)?;
+            } else {
+                outln!(
+                    "{:>7}  {:<19}  {:>6}  {:<30}  TEMPLATE",
+                    "VERSION",
+                    "SAVED",
+                    "RUNS",
+                    "PARAMS"
+                );
+                for v in &versions {
+                    let params = v
+                        .params
+                        .as_object()
+                        .map(|p| {
+                            p.iter()
+                                .filter(|(k, _)| k.as_str() != "system")
+                                .map(|(k, v)| format!("{k}={v}"))
+                                .chain(p.contains_key("system").then(|| "system".to_owned()))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .unwrap_or_default();
+                    let params = if params.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        params
+                    };
+                    let text = if full {
+                        format!("\n{}\n", v.template)
+                    } else {
+                        output::clip(
+                            &v.template.split_whitespace().collect::<Vec<_>>().join(" "),
+                            60,
+                        )
+                    };
+                    outln!(
+                        "{:>7}  {:<19}  {:>6}  {:<30}  {text}",
+                        v.version,
+                        local_time(v.created_at),
+                        count(Some(v.run_count)),
+                        output::clip(&params, 30),
+                    );
+                }
+            }
+        }
+        PromptCommand::Duplicate { id } => {
+            let copy = store.duplicate_prompt(&PromptId::from(id)).await?;
+            outln!("{}", copy.id);
         }
         PromptCommand::List {
             search,
@@ -164,6 +254,15 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
                         detail.variables.join(", ")
                     }
                 );
+                outln!("version:    {}", prompt.version);
+                if let Some(params) = prompt.params.as_object().filter(|p| !p.is_empty()) {
+                    for (key, value) in params {
+                        match value.as_str() {
+                            Some(text) if key == "system" => outln!("system:     {text}"),
+                            _ => outln!("param:      {key}={value}"),
+                        }
+                    }
+                }
                 outln!("runs:       {}", count(Some(detail.run_count)));
                 outln!("created:    {}", local_time(prompt.created_at));
                 outln!("updated:    {}", local_time(prompt.updated_at));
@@ -175,16 +274,35 @@ pub async fn execute(store: &Store, command: PromptCommand) -> anyhow::Result<Ex
             name,
             text,
             model,
+            params,
+            system,
         } => {
-            if name.is_none() && text.is_none() && model.is_none() {
-                anyhow::bail!("nothing to change: pass --name, --text or --model");
+            if name.is_none()
+                && text.is_none()
+                && model.is_none()
+                && params.is_empty()
+                && system.is_none()
+            {
+                anyhow::bail!(
+                    "nothing to change: pass --name, --text, --model, --param or --system"
+                );
             }
+            let id = PromptId::from(id);
+            let params = if params.is_empty() && system.is_none() {
+                None
+            } else {
+                let saved = store.prompt(&id).await?.params;
+                let changes = crate::commands::run::parse_params(&params, system.as_deref())?;
+                Some(promptline_core::runner::merged_params(&saved, &changes))
+            };
             let edit = PromptEdit {
                 name,
                 template: text,
                 default_model: model.map(Some),
+                params,
+                amend_draft: false,
             };
-            let prompt = store.edit_prompt(&PromptId::from(id), &edit).await?;
+            let prompt = store.edit_prompt(&id, &edit).await?;
             outln!("{}", prompt.id);
         }
         PromptCommand::Rm { id } => {

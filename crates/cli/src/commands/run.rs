@@ -30,21 +30,23 @@ pub struct RunArgs {
     #[arg(long)]
     pub text: Option<String>,
     /// PROVIDER/MODEL, or echo; repeat to run on several models at once
-    /// [default: the prompt's model, else echo]
+    /// [default: the prompt's model, else the default model of `promptline settings`, else echo]
     #[arg(long = "model", short = 'm', value_name = "MODEL")]
     pub models: Vec<String>,
     /// A template variable's value (repeat for each variable)
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub vars: Vec<String>,
-    /// A generation parameter such as temperature=0.2 or max_tokens=500 (value read as JSON when it is)
+    /// A generation parameter such as temperature=0.2 or max_tokens=500 (value read as JSON when
+    /// it is); wins over the one saved with the prompt
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
-    /// A system prompt to send with it
+    /// A system prompt to send with it; wins over the one saved with the prompt
     #[arg(long)]
     pub system: Option<String>,
-    /// Give up after this many seconds (the run is recorded as a timeout)
-    #[arg(long, value_name = "SECS", default_value_t = 300.0)]
-    pub timeout: f64,
+    /// Give up after this many seconds (the run is recorded as a timeout); `promptline settings
+    /// --default-timeout` changes the default [default: 300]
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
     /// Use the provider's plain request instead of streaming
     #[arg(long)]
     pub no_stream: bool,
@@ -58,24 +60,49 @@ pub struct RunArgs {
 
 /// Runs `promptline run`.
 pub async fn execute(store: &Store, args: RunArgs) -> anyhow::Result<ExitCode> {
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+    if args
+        .timeout
+        .is_some_and(|secs| !(secs > 0.0 && secs.is_finite()))
+    {
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
-    let (prompt_id, template_text, default_model) = match (&args.prompt_id, &args.text) {
-        (Some(id), _) => {
-            let prompt = store.prompt(&PromptId::from(id.as_str())).await?;
-            (Some(prompt.id), prompt.template, prompt.default_model)
-        }
-        (None, Some(text)) => (None, text.clone(), None),
-        (None, None) => anyhow::bail!("pass a PROMPT_ID or --text TEXT"),
-    };
+    let settings = store.user_settings().await?;
+    let timeout = args.timeout.map_or_else(
+        || {
+            settings
+                .default_timeout_secs
+                .map_or(runner::DEFAULT_TIMEOUT, |s| Duration::from_secs(s.into()))
+        },
+        Duration::from_secs_f64,
+    );
+    let (prompt_id, prompt_version, template_text, default_model, saved_params) =
+        match (&args.prompt_id, &args.text) {
+            (Some(id), _) => {
+                let prompt = store.prompt(&PromptId::from(id.as_str())).await?;
+                (
+                    Some(prompt.id),
+                    Some(prompt.version),
+                    prompt.template,
+                    prompt.default_model,
+                    prompt.params,
+                )
+            }
+            (None, Some(text)) => (None, None, text.clone(), None, serde_json::json!({})),
+            (None, None) => anyhow::bail!("pass a PROMPT_ID or --text TEXT"),
+        };
     let variables = template::parse_assignments(&args.vars)?;
     // A missing variable stops us here, before anything is sent or recorded.
     template::render(&template_text, &variables)?;
-    let params = parse_params(&args.params, args.system.as_deref())?;
+    let params = without_empty(runner::merged_params(
+        &saved_params,
+        &parse_params(&args.params, args.system.as_deref())?,
+    ));
 
+    // Precedence: --model, then the prompt's model, then the settings' default, then echo.
     let model_specs = if args.models.is_empty() {
-        vec![default_model.unwrap_or_else(|| "echo".into())]
+        vec![default_model
+            .or(settings.default_model)
+            .unwrap_or_else(|| "echo".into())]
     } else {
         args.models.clone()
     };
@@ -101,9 +128,10 @@ pub async fn execute(store: &Store, args: RunArgs) -> anyhow::Result<ExitCode> {
     let make_spec = |model: &ModelRef| {
         let mut spec = RunSpec::new(template_text.clone(), model.clone());
         spec.prompt_id = prompt_id.clone();
+        spec.prompt_version = prompt_version;
         spec.variables = variables.clone();
         spec.params = params.clone();
-        spec.timeout = Duration::from_secs_f64(args.timeout);
+        spec.timeout = timeout;
         spec.stream = !args.no_stream;
         spec
     };
@@ -215,7 +243,21 @@ fn exit_code(runs: &[Run]) -> ExitCode {
     }
 }
 
-fn parse_params(pairs: &[String], system: Option<&str>) -> anyhow::Result<serde_json::Value> {
+/// `params` without the keys whose value is empty (an override that removes a saved parameter).
+fn without_empty(params: serde_json::Value) -> serde_json::Value {
+    match params {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// `--param KEY=VALUE` pairs (values read as JSON when they are) and `--system`, as a JSON object.
+/// An empty value (`--param top_p=`, `--system ""`) stands for "none": saving it removes the key.
+pub fn parse_params(pairs: &[String], system: Option<&str>) -> anyhow::Result<serde_json::Value> {
     let mut params = serde_json::Map::new();
     for (key, value) in template::parse_assignments(pairs)? {
         let value = serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value));

@@ -411,6 +411,8 @@ pub async fn run_prompt(store: &Store, arguments: Value) -> ToolResult {
     let provider = providers::for_model(store, &keys, &model).await?;
     let mut spec = RunSpec::new(prompt.template.clone(), model);
     spec.prompt_id = Some(prompt.id.clone());
+    spec.prompt_version = Some(prompt.version);
+    spec.params = prompt.params.clone();
     spec.variables = args.variables;
     spec.timeout = Duration::from_secs(
         args.timeout_secs

@@ -1012,6 +1012,7 @@ impl LlmCall {
                 resolved_model: self.resolved_model.filter(|m| !m.is_empty()),
                 system_prompt: self.system_prompt,
                 context: self.context,
+                prompt_version: None,
             },
         }
     }

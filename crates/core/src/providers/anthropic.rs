@@ -55,7 +55,16 @@ fn request_body(request: &ProviderRequest) -> Value {
     if request.stream {
         body.insert("stream".into(), json!(true));
     }
-    http::merge_params(&mut body, &request.params, &["system", "stream"]);
+    // The other APIs' `stop` (a string or a list) is `stop_sequences` (a list) here.
+    if let Some(stop) = request.params.get("stop").filter(|s| !s.is_null()) {
+        let list = if stop.is_string() {
+            json!([stop])
+        } else {
+            stop.clone()
+        };
+        body.insert("stop_sequences".into(), list);
+    }
+    http::merge_params(&mut body, &request.params, &["system", "stream", "stop"]);
     if !body.contains_key("max_tokens") {
         body.insert("max_tokens".into(), json!(DEFAULT_MAX_TOKENS));
     }
@@ -269,6 +278,26 @@ impl Provider for AnthropicProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stop_becomes_stop_sequences() {
+        let body = request_body(&ProviderRequest {
+            model: "claude-x".into(),
+            prompt: "Hi".into(),
+            params: json!({"stop": "END", "top_p": 0.5}),
+            stream: false,
+        });
+        assert_eq!(body["stop_sequences"], json!(["END"]));
+        assert!(body.get("stop").is_none(), "{body}");
+        assert_eq!(body["top_p"], json!(0.5));
+        let body = request_body(&ProviderRequest {
+            model: "claude-x".into(),
+            prompt: "Hi".into(),
+            params: json!({"stop": ["A", "B"]}),
+            stream: false,
+        });
+        assert_eq!(body["stop_sequences"], json!(["A", "B"]));
+    }
 
     #[test]
     fn body_has_a_top_level_system_and_a_default_max_tokens() {

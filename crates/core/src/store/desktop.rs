@@ -27,6 +27,7 @@ impl Store {
             name: SAMPLE_PROMPT_NAME.to_owned(),
             template: SAMPLE_PROMPT_TEMPLATE.to_owned(),
             default_model: Some(crate::domain::ECHO_PROVIDER.to_owned()),
+            params: serde_json::Value::Null,
         };
         self.create_prompt(&sample).await.map(Some)
     }

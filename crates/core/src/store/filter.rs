@@ -125,6 +125,12 @@ fn push_conditions(
             .push("r.prompt_id = ")
             .push_bind(prompt_id.0.clone());
     }
+    if let Some(version) = filter.prompt_version {
+        clauses
+            .next()
+            .push("r.prompt_version = ")
+            .push_bind(version);
+    }
     push_any_of(clauses, "r.model", filter.models.iter().cloned());
     push_any_of(
         clauses,

@@ -360,5 +360,6 @@ pub(crate) fn as_recorded(key: i64, run: &NewRun, preview: String) -> Run {
         resolved_model: run.origin.resolved_model.clone(),
         system_prompt: run.origin.system_prompt.clone(),
         context: run.origin.context.clone(),
+        prompt_version: run.origin.prompt_version,
     }
 }

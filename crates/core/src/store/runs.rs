@@ -42,7 +42,7 @@ pub(crate) const FULL_COLUMNS: &str = "r.id, r.prompt_id, r.created_at, r.model,
      r.owner, r.stop_reason, r.params, r.variables, t.prompt_text, \
      CASE WHEN r.status = 'running' THEN coalesce((SELECT group_concat(x.text, '' ORDER BY x.piece) \
      FROM run_pieces x WHERE x.seq = r.seq), t.response) ELSE t.response END AS response, \
-     r.resolved_model, t.system_prompt, t.context";
+     r.resolved_model, t.system_prompt, t.context, r.prompt_version";
 
 /// `runs r` with its texts, for queries that read a run in full.
 pub(crate) const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.seq";
@@ -51,7 +51,7 @@ pub(crate) const FULL_FROM: &str = "FROM runs r JOIN run_texts t ON t.seq = r.se
 const INSERT_COLUMNS: &str = "INSERT INTO runs (seq, id, prompt_id, created_at, model, provider, status, \
      tokens_used, input_tokens, output_tokens, execution_time_ms, ttft_ms, stop_reason, error_message, \
      params, variables, response_chars, preview, source, thread_id, resolved_model, cached_tokens, \
-     cache_write_tokens, reasoning_tokens, cost_usd, cost_source, priced_as) ";
+     cache_write_tokens, reasoning_tokens, cost_usd, cost_source, priced_as, prompt_version) ";
 
 /// The summary columns of a run; also read as one element of a page's JSON array (a sequence
 /// in the order of [`SUMMARY_COLUMNS`]).
@@ -143,6 +143,7 @@ pub(crate) struct FullRow {
     resolved_model: Option<String>,
     system_prompt: Option<String>,
     context: String,
+    prompt_version: Option<i64>,
 }
 
 impl FullRow {
@@ -157,6 +158,7 @@ impl FullRow {
             resolved_model: self.resolved_model,
             system_prompt: self.system_prompt,
             context: serde_json::from_str(&self.context)?,
+            prompt_version: self.prompt_version,
         })
     }
 }
@@ -253,7 +255,8 @@ pub(crate) async fn insert_rows(
             .push_bind(run.token_details.reasoning_tokens)
             .push_bind(run.cost.as_ref().and_then(|c| c.usd))
             .push_bind(run.cost.as_ref().map(|c| c.source.as_str()))
-            .push_bind(run.cost.as_ref().and_then(|c| c.priced_as.as_deref()));
+            .push_bind(run.cost.as_ref().and_then(|c| c.priced_as.as_deref()))
+            .push_bind(run.origin.prompt_version);
     });
     query.push(" ON CONFLICT (id) DO NOTHING RETURNING seq");
     let mut inserted: Vec<i64> = query.build_query_scalar().fetch_all(&mut *conn).await?;

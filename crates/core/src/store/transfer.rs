@@ -139,6 +139,9 @@ struct ImportLine {
     tags: Option<Vec<String>>,
     #[serde(default)]
     note: Option<String>,
+    /// The version of its prompt it ran (exports before versions have none).
+    #[serde(default)]
+    prompt_version: Option<i64>,
 }
 
 /// The source of JSONL runs whose line does not name one.
@@ -209,6 +212,9 @@ impl ImportLine {
         let provider = self
             .provider
             .unwrap_or_else(|| provider_for_model(&self.model).to_owned());
+        if self.prompt_version.is_some_and(|v| v < 1) {
+            return Err("`prompt_version` must be 1 or more".into());
+        }
         if self.cost_usd.is_some_and(|c| !(c.is_finite() && c >= 0.0)) {
             return Err("`cost_usd` must be a number of US dollars, 0 or more".into());
         }
@@ -235,6 +241,9 @@ impl ImportLine {
             },
             priced_as: self.priced_as,
         });
+        let prompt_version = self
+            .prompt_version
+            .filter(|_| self.prompt_id.as_deref().is_some_and(|p| !p.is_empty()));
         Ok(NewRun {
             id: RunId(self.id),
             prompt_id: self.prompt_id.filter(|p| !p.is_empty()).map(PromptId),
@@ -263,6 +272,7 @@ impl ImportLine {
                 resolved_model: self.resolved_model.filter(|m| !m.is_empty()),
                 system_prompt,
                 context: self.context.unwrap_or_default(),
+                prompt_version,
             },
             token_details,
             cost,
@@ -701,6 +711,8 @@ struct ExportRecord<'a> {
     /// The teammate who ran it (runs pulled from the team); absent for one's own.
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'a str>,
+    /// The version of its prompt it ran.
+    prompt_version: Option<i64>,
 }
 
 impl<'a> From<&'a Run> for ExportRecord<'a> {
@@ -739,6 +751,7 @@ impl<'a> From<&'a Run> for ExportRecord<'a> {
             tags: &s.annotation.tags,
             note: s.annotation.note.as_deref(),
             owner: s.owner.as_deref(),
+            prompt_version: run.prompt_version,
         }
     }
 }
@@ -748,7 +761,7 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-const CSV_HEADER: [&str; 32] = [
+const CSV_HEADER: [&str; 33] = [
     "id",
     "prompt_id",
     "created_at",
@@ -781,6 +794,7 @@ const CSV_HEADER: [&str; 32] = [
     "tags",
     "note",
     "owner",
+    "prompt_version",
 ];
 
 fn write_csv_header(out: &mut dyn Write) -> Result<()> {
@@ -792,7 +806,7 @@ fn write_csv_header(out: &mut dyn Write) -> Result<()> {
 fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
     let s = &run.summary;
     let int = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    let fields: [std::borrow::Cow<'_, str>; 32] = [
+    let fields: [std::borrow::Cow<'_, str>; 33] = [
         s.id.as_str().into(),
         s.prompt_id
             .as_ref()
@@ -830,6 +844,7 @@ fn write_csv_row(out: &mut dyn Write, run: &Run) -> Result<()> {
         s.annotation.tags.join(",").into(),
         s.annotation.note.as_deref().unwrap_or("").into(),
         s.owner.as_deref().unwrap_or("").into(),
+        int(run.prompt_version).into(),
     ];
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

@@ -44,6 +44,8 @@ impl PromptRow {
                 updated_at: self.updated_at,
                 owner: Some(self.owner),
                 shared: self.shared,
+                params: serde_json::json!({}),
+                version: 1,
             },
         }
     }

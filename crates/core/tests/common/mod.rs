@@ -24,6 +24,7 @@ pub async fn saved_prompt(store: &Store, name: &str, template: &str) -> Prompt {
             name: name.into(),
             template: template.into(),
             default_model: None,
+            ..Default::default()
         })
         .await
         .expect("create prompt")

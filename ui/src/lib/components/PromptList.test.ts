@@ -20,6 +20,8 @@ function prompts(n: number): PromptSummary[] {
     updated_at: at,
     owner: null,
     shared: false,
+    params: {},
+    version: 1,
   }));
 }
 

@@ -45,6 +45,11 @@ system_prompt: string | null,
  */
 context: Array<ContextMessage>, 
 /**
+ * The version of its prompt it ran; `None` for ad-hoc and imported runs, and runs recorded
+ * before prompts had versions.
+ */
+prompt_version: number | null, 
+/**
  * Stable id.
  */
 id: RunId, 

@@ -13,6 +13,10 @@ export type RunFilter = {
  */
 prompt_id: PromptId | null, 
 /**
+ * Only runs of this version of their prompt (with `prompt_id`: of that prompt).
+ */
+prompt_version: number | null, 
+/**
  * Only these models (any of them).
  */
 models: Array<string>, 

@@ -29,4 +29,9 @@ timeout_secs: number | null,
 /**
  * Generation parameters (a JSON object); `null` for none.
  */
-params: JsonValue | null, };
+params: JsonValue | null, 
+/**
+ * The version of the prompt being run (a re-run gives its run's); `null` finds the version
+ * whose template is `template`.
+ */
+prompt_version: number | null, };

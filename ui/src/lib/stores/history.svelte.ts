@@ -6,6 +6,7 @@ import {
   emptyFilter,
   toApiError,
   type Annotation,
+  type PromptVersion,
   type RatingFilter,
   type Run,
   type RunFilter,
@@ -77,6 +78,10 @@ function narrows(filter: RunFilter): boolean {
 class HistoryStore {
   /** The prompt whose runs are shown; `null` for all runs. */
   promptId = $state<string | null>(null);
+  /** Only the runs of this version of the prompt; `null` for every version. */
+  version = $state<number | null>(null);
+  /** The prompt's versions, newest first (for the version filter). */
+  versions = $state.raw<PromptVersion[]>([]);
   filter = $state<FilterState>(blankFilter());
   items = $state.raw<RunSummary[]>([]);
   nextCursor = $state<string | null>(null);
@@ -123,7 +128,8 @@ class HistoryStore {
       this.filter.whose !== "" ||
       this.filter.rating !== "" ||
       this.filter.tag !== "" ||
-      this.filter.source !== "",
+      this.filter.source !== "" ||
+      this.version !== null,
   );
 
   /** The filter as the store understands it. */
@@ -132,6 +138,7 @@ class HistoryStore {
     return {
       ...emptyFilter(),
       prompt_id: this.promptId,
+      prompt_version: this.promptId ? this.version : null,
       statuses: [...f.statuses],
       models: f.model ? [f.model] : [],
       since: f.from ? startOfLocalDay(f.from) : null,
@@ -152,7 +159,9 @@ class HistoryStore {
   /** Like `show`, resolving once the first page is in. */
   async open(promptId: string | null): Promise<void> {
     if (promptId === this.promptId && this.count !== null) return;
+    if (promptId !== this.promptId) this.version = null;
     this.promptId = promptId;
+    void this.refreshVersions();
     this.selected = -1;
     this.expandedId = null;
     await this.reload();
@@ -349,6 +358,7 @@ class HistoryStore {
    * count only: the person reading back keeps their place). */
   recorded(run: RunSummary): void {
     if (this.promptId !== null && run.prompt_id !== this.promptId) return;
+    if (this.promptId !== null) void this.refreshVersions();
     if (this.window.cursor === null) void this.reload();
     else void this.#recount();
   }
@@ -365,6 +375,27 @@ class HistoryStore {
       this.count = await api.countRuns(this.runFilter());
     } catch {
       // The count stays as it was; the next reload brings it up to date.
+    }
+  }
+
+  /** Shows only the runs of one version of the prompt (`null`: every version). */
+  showVersion(version: number | null): void {
+    this.version = version;
+    void this.reload();
+  }
+
+  /** Loads the open prompt's versions (with their run counts). */
+  async refreshVersions(): Promise<void> {
+    const id = this.promptId;
+    if (id === null) {
+      this.versions = [];
+      return;
+    }
+    try {
+      const versions = await api.promptVersions(id);
+      if (this.promptId === id) this.versions = versions;
+    } catch {
+      // The filter offers what it had; the next run or prompt switch tries again.
     }
   }
 }

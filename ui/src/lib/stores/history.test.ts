@@ -1,5 +1,5 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RunFilter, RunSummary } from "../api";
 import { DETAILS_KEPT, history, MAX_LOADED, PAGE_SIZE } from "./history.svelte";
 
@@ -59,6 +59,7 @@ describe("history store", () => {
     await history.open("p1");
     expect(filters[0]).toEqual({
       prompt_id: "p1",
+      prompt_version: null,
       statuses: ["error", "timeout"],
       models: ["gpt-4o"],
       since: new Date(2026, 10, 1).toISOString(),
@@ -76,6 +77,19 @@ describe("history store", () => {
     expect(cursors).toEqual([null, "123:r199"]);
     expect(history.items).toHaveLength(PAGE_SIZE + 1);
     expect(history.nextCursor).toBeNull();
+
+    // One version of the prompt; another prompt shows every version again.
+    history.showVersion(2);
+    await vi.waitFor(() => expect(filters.at(-1)?.prompt_version).toBe(2));
+    expect(history.filtered).toBe(true);
+    await history.open("p2");
+    expect(filters.at(-1)).toMatchObject({ prompt_id: "p2", prompt_version: null });
+    history.filter.statuses = [];
+    history.filter.model = "";
+    history.filter.from = "";
+    history.filter.to = "";
+    history.filter.query = "";
+    history.filter.whose = "";
   });
 
   it("keeps the most recently loaded full runs, not every one ever expanded", async () => {

@@ -3,6 +3,7 @@
 import { api, toApiError, type Deletion, type PromptSummary } from "../api";
 import { plural } from "../format";
 import { confirmDialog } from "./confirm.svelte";
+import { preferences } from "./preferences.svelte";
 import { toasts } from "./toasts.svelte";
 
 class PromptsStore {
@@ -39,7 +40,12 @@ class PromptsStore {
   /** Creates an empty prompt and opens it. */
   async create(): Promise<string | null> {
     try {
-      const prompt = await api.createPrompt({ name: "Untitled prompt", template: "", default_model: "echo" });
+      const prompt = await api.createPrompt({
+        name: "Untitled prompt",
+        template: "",
+        default_model: preferences.defaultModel,
+        params: null,
+      });
       this.search = "";
       await this.refresh();
       this.selectedId = prompt.id;
