@@ -35,8 +35,10 @@ pub(crate) fn answer(filter: &RunFilter) -> bool {
         ratings,
         tags,
         sources,
+        prompt_version,
     } = filter;
     query.as_deref().is_none_or(|q| q.trim().is_empty())
+        && prompt_version.is_none()
         && whose.is_none()
         && ratings.is_empty()
         && tags.is_empty()
