@@ -29,7 +29,7 @@ describe("a search hit outside the preview", () => {
   it("opens the detail on the tab that holds it, with the word marked", () => {
     const run: Run = {
       ...summary, stop_reason: "stop", params: {}, variables: {}, prompt_text: "tell me about the quokka please",
-      response: "an answer about nothing", resolved_model: null, system_prompt: null, context: [],
+      response: "an answer about nothing", resolved_model: null, system_prompt: null, context: [], prompt_version: null,
     } as Run;
     const { getByTestId } = render(RunDetail, {
       props: { summary, run, error: null, query: "quokka", hit, oncopyresponse: noop, oncopyprompt: noop, onrerun: noop, ondelete: noop },
@@ -46,7 +46,7 @@ describe("All runs", () => {
     });
     expect(row.container.querySelector("[data-testid=row-prompt]")?.textContent).toBe("Summarise");
     let opened = 0;
-    const run = { ...summary, stop_reason: null, params: {}, variables: {}, prompt_text: "p", response: "r", resolved_model: null, system_prompt: null, context: [] } as Run;
+    const run = { ...summary, stop_reason: null, params: {}, variables: {}, prompt_text: "p", response: "r", resolved_model: null, system_prompt: null, context: [], prompt_version: null } as Run;
     const detail = render(RunDetail, {
       props: { summary, run, error: null, query: null, promptName: "Summarise", onopenprompt: () => (opened += 1), oncopyresponse: noop, oncopyprompt: noop, onrerun: noop, ondelete: noop },
     });
