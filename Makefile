@@ -12,7 +12,7 @@ APP_FEATURES := --features custom-protocol
 run: setup app
 
 ## Install everything, then run every check and test.
-test: setup-test fmt-check ui lint test-ui test-rust e2e
+test: setup-test fmt-check ui lint test-ui test-rust e2e test-dist
 
 setup:
 	scripts/setup.sh
@@ -45,6 +45,18 @@ test-rust:
 ## The real app in a real window (Xvfb + tauri-driver + WebKitWebDriver).
 e2e:
 	bash e2e/run.sh
+
+## Release installers for this machine (Linux: .deb and .rpm in target/release/bundle/).
+dist:
+	scripts/dist.sh
+
+## The installers tested by installing them: apt-get install, run, upgrade, remove, reinstall.
+test-dist:
+	scripts/test-dist.sh
+
+## Compile the Windows build of the core, the CLI and the app here (not part of `make test`).
+check-platforms:
+	scripts/check-platforms.sh
 
 ## A short tour of the CLI on the default database (the desktop app's file).
 demo:

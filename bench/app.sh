@@ -24,8 +24,8 @@ done
 
 if [ "${APPBENCH_SKIP_BUILD:-0}" != 1 ]; then
   npm run build
-  cargo build --release -p promptline-app --features custom-protocol
-  cargo build --release -p promptline-cli
+  # The same build as scripts/dist.sh (make dist, make test-dist): both binaries in one cargo run.
+  cargo build --release -p promptline-app -p promptline-cli --features promptline-app/custom-protocol
 fi
 
 # The database, cached between runs: re-used when it holds exactly N runs.

@@ -22,6 +22,8 @@ debian_packages() {
       dbus-daemon gnome-keyring python3-venv strace xdotool)
     # The team-sync tests and bench/team.sh start throw-away clusters (initdb, pg_ctl).
     packages+=(postgresql)
+    # scripts/test-dist.sh reads the .rpm with rpm -qlp.
+    packages+=(rpm)
   fi
   local missing=()
   for p in "${packages[@]}"; do
@@ -82,4 +84,13 @@ if [ "$mode" = test ] &&
   say "Installing the MCP Python SDK $MCP_SDK_VERSION into .venv/mcp"
   python3 -m venv .venv/mcp
   .venv/mcp/bin/pip install --quiet --disable-pip-version-check "mcp==$MCP_SDK_VERSION"
+fi
+# check-jsonschema validates .github/workflows/release.yml offline (scripts/test-dist.sh), from a
+# private venv (gitignored).
+CHECK_JSONSCHEMA_VERSION=0.39.0
+if [ "$mode" = test ] &&
+  [ "$(.venv/tools/bin/check-jsonschema --version 2>/dev/null | grep -o '[0-9.]*$')" != "$CHECK_JSONSCHEMA_VERSION" ]; then
+  say "Installing check-jsonschema $CHECK_JSONSCHEMA_VERSION into .venv/tools"
+  python3 -m venv .venv/tools
+  .venv/tools/bin/pip install --quiet --disable-pip-version-check "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
 fi
