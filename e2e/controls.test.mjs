@@ -70,7 +70,9 @@ async function text(css) {
 async function replaceText(css, value) {
   const el = await $(css);
   await el.click();
-  await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+  // Only a field with something in it is cleared: Backspace in an empty model field takes off
+  // the last chip, as a user's would.
+  if (await el.getAttribute("value")) await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
   if (value) await el.sendKeys(value);
   return el;
 }
