@@ -82,7 +82,12 @@ describe("Hostile input in the real window", { timeout: 600_000 }, () => {
       await driver.wait(until.elementLocated(By.css("[data-testid=run-detail] [data-testid=response]")), TIMEOUT);
       for (const tab of ["tab-prompt", "tab-error", "tab-params", "tab-response"]) {
         const found = await detail.findElements(By.css(`[data-testid=${tab}]`));
-        if (found.length) await found[0].click();
+        if (found.length) {
+          // The expanded run fills the pane, so its tabs may sit below the fold: bring them in
+          // view as a user would scroll to them.
+          await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", found[0]);
+          await found[0].click();
+        }
       }
       for (const link of await detail.findElements(By.css("[data-testid=response] a"))) await link.click().catch(() => {});
       if (i % 10 === 0) {

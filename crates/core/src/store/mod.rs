@@ -79,9 +79,13 @@ pub(crate) struct WriteTx(Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>);
 impl WriteTx {
     /// Takes a connection and the write lock.
     pub(crate) async fn begin(pool: &SqlitePool) -> Result<Self> {
-        let mut conn = pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        Ok(Self(Some(conn)))
+        // The connection is the transaction's before BEGIN is sent: a caller cancelled while
+        // BEGIN runs (a sync stopped by a time-out) then closes it. Held in a local, it went back
+        // to the pool, where the BEGIN still completing left it holding the write lock, and every
+        // other writer waited out the busy timeout ("database is locked").
+        let mut tx = Self(Some(pool.acquire().await?));
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *tx).await?;
+        Ok(tx)
     }
 
     /// Commits; on failure the connection is closed and the error returned.
