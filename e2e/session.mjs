@@ -59,7 +59,9 @@ const alive = (pid) => {
  * WebDriver session, stops tauri-driver and kills whatever of the app is still running.
  */
 export async function openApp({ app, env = process.env, timeoutMs = 20_000 }) {
-  const [port, nativePort] = [await freePort(), await freePort()];
+  let [port, nativePort] = [await freePort(), await freePort()];
+  // Two probes in a row can be handed the same port; the driver and WebKitWebDriver need two.
+  while (nativePort === port) nativePort = await freePort();
   const tauriDriver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env,
     stdio: ["ignore", "ignore", "pipe"],
