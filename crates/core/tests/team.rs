@@ -24,7 +24,7 @@ async fn team_server() -> (TempCluster, String) {
     );
     cluster.superuser_sql("postgres", "CREATE DATABASE team OWNER team_admin");
     let admin_url = cluster.url("team_admin", ADMIN_PASSWORD, "team");
-    assert_eq!(admin::init(&admin_url).await.unwrap(), 1);
+    assert_eq!(admin::init(&admin_url).await.unwrap(), 2);
     assert_eq!(
         admin::init(&admin_url).await.unwrap(),
         0,
@@ -61,7 +61,10 @@ async fn member(cluster: &TempCluster, admin_url: &str, name: &'static str) -> M
 
 impl Member {
     async fn sync(&self) -> promptline_core::sync::SyncReport {
-        self.team.sync_and_record(&self.store).await.unwrap()
+        self.team
+            .sync_and_record(&self.store)
+            .await
+            .unwrap_or_else(|e| panic!("{}'s sync failed: {e}", self.name))
     }
 
     fn sql(&self, cluster: &TempCluster, sql: &str) -> Result<String, String> {
@@ -402,6 +405,115 @@ async fn edits_sharing_and_unsharing_reach_the_team_and_last_writer_wins() {
         bob.run_ids(Some(Whose::Mine)).await,
         vec![bobs.id.0.clone()]
     );
+}
+
+#[tokio::test]
+async fn a_shared_prompt_brings_its_parameters_and_version_and_runs_say_which_they_ran() {
+    let (cluster, admin_url) = team_server().await;
+    let alice = member(&cluster, &admin_url, "alice").await;
+    let bob = member(&cluster, &admin_url, "bob").await;
+    let prompt = saved_prompt(&alice.store, "Tuned", "v1 {{x}}").await;
+    let params = serde_json::json!({"system": "Answer in French.", "temperature": 0.2});
+    let edit = promptline_core::PromptEdit {
+        template: Some("v2 {{x}}".into()),
+        params: Some(params.clone()),
+        ..Default::default()
+    };
+    let edited = alice.store.edit_prompt(&prompt.id, &edit).await.unwrap();
+    assert!(edited.version >= 2, "an edit adds a version: {edited:?}");
+    alice
+        .store
+        .set_prompt_shared(&prompt.id, true)
+        .await
+        .unwrap();
+    let mut run = new_run(Some(&prompt.id), 1, "echo", RunStatus::Success, "bonjour");
+    run.origin.prompt_version = Some(edited.version);
+    run.origin.system_prompt = Some("Answer in French.".into());
+    alice.store.insert_run(&run).await.unwrap();
+    alice.sync().await;
+    assert_eq!(bob.sync().await.pulled_runs, 1);
+
+    let theirs = bob.store.prompt(&prompt.id).await.unwrap();
+    assert_eq!(theirs.template, "v2 {{x}}");
+    assert_eq!(theirs.params, edited.params, "the saved parameters travel");
+    assert_eq!(theirs.version, edited.version);
+    let versions = bob.store.prompt_versions(&prompt.id).await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        vec![edited.version],
+        "only the current version travels"
+    );
+    let pulled = bob.store.run(&run.id).await.unwrap();
+    assert_eq!(pulled.prompt_version, Some(edited.version));
+    assert_eq!(pulled.system_prompt.as_deref(), Some("Answer in French."));
+    let filter = RunFilter {
+        prompt_id: Some(prompt.id.clone()),
+        prompt_version: Some(edited.version),
+        ..RunFilter::default()
+    };
+    assert_eq!(
+        bob.store
+            .runs_page(&filter, None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1,
+        "bob filters alice's runs by version"
+    );
+}
+
+#[tokio::test]
+async fn a_server_with_an_older_schema_is_refused_until_the_admin_runs_init() {
+    let (cluster, admin_url) = team_server().await;
+    let alice = member(&cluster, &admin_url, "alice").await;
+    // The server as the first release of the team schema left it.
+    cluster.superuser_sql(
+        "team",
+        "DROP FUNCTION promptline.schema_version(); \
+         ALTER TABLE promptline.prompts DROP COLUMN params, DROP COLUMN version; \
+         ALTER TABLE promptline.prompt_run_history DROP COLUMN prompt_version, \
+           DROP COLUMN system_prompt; \
+         DELETE FROM _sqlx_migrations WHERE version = 20261202000002",
+    );
+    let url = TeamUrl::parse(&cluster.url("alice", &alice.password, "team")).unwrap();
+    let refused = Team::connect(&url, url.password.as_ref())
+        .await
+        .unwrap_err();
+    let message = refused.to_string();
+    assert!(
+        message.contains("version 1") && message.contains("promptline team init"),
+        "{message}"
+    );
+    assert!(!message.contains(&alice.password), "{message}");
+
+    assert_eq!(
+        admin::init(&admin_url).await.unwrap(),
+        1,
+        "init applies what is missing"
+    );
+    let team = Team::connect(&url, url.password.as_ref()).await.unwrap();
+    let prompt = saved_prompt(&alice.store, "After", "{{x}}").await;
+    alice
+        .store
+        .edit_prompt(
+            &prompt.id,
+            &promptline_core::PromptEdit {
+                params: Some(serde_json::json!({"temperature": 0.5})),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    team.sync(&alice.store).await.unwrap();
+    let on_server = cluster.superuser_sql(
+        "team",
+        &format!(
+            "SELECT params->>'temperature' FROM promptline.prompts WHERE id = '{}'",
+            prompt.id
+        ),
+    );
+    assert_eq!(on_server, "0.5");
 }
 
 #[tokio::test]

@@ -440,15 +440,20 @@ impl Store {
     }
 }
 
-/// Inserts or, when newer (last writer wins by `updated_at`), updates a teammate's prompt.
+/// Inserts or, when newer (last writer wins by `updated_at`), updates a teammate's prompt, with
+/// its run parameters and current version; that version is kept among the prompt's versions here
+/// too (the earlier ones stay on the teammate's machine).
 async fn upsert_pulled_prompt(conn: &mut SqliteConnection, prompt: &Prompt) -> Result<u64> {
     let updated = to_micros(prompt.updated_at);
+    let params = prompt.params.to_string();
+    let version = prompt.version.max(1);
     let done = sqlx::query(
         "INSERT INTO prompts (id, name, template, default_model, created_at, updated_at, active_at, \
-           owner, shared, pushed_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?6) \
+           owner, shared, pushed_at, params, version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?6, ?9, ?10) \
          ON CONFLICT (id) DO UPDATE SET name = ?2, template = ?3, default_model = ?4, \
-           updated_at = ?6, active_at = max(active_at, ?6), shared = ?8, pushed_at = ?6 \
+           updated_at = ?6, active_at = max(active_at, ?6), shared = ?8, pushed_at = ?6, \
+           params = ?9, version = ?10 \
          WHERE prompts.owner = ?7 AND prompts.updated_at < ?6",
     )
     .bind(prompt.id.as_str())
@@ -459,8 +464,25 @@ async fn upsert_pulled_prompt(conn: &mut SqliteConnection, prompt: &Prompt) -> R
     .bind(updated)
     .bind(&prompt.owner)
     .bind(prompt.shared)
+    .bind(&params)
+    .bind(version)
     .execute(&mut *conn)
     .await?;
+    if done.rows_affected() > 0 {
+        sqlx::query(
+            "INSERT INTO prompt_versions (prompt_id, version, template, params, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (prompt_id, version) DO UPDATE SET template = ?3, params = ?4, \
+               created_at = ?5",
+        )
+        .bind(prompt.id.as_str())
+        .bind(version)
+        .bind(&prompt.template)
+        .bind(&params)
+        .bind(updated)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(done.rows_affected())
 }
 

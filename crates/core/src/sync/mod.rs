@@ -86,6 +86,10 @@ impl Team {
                 url.user, url.url, url.user
             )));
         };
+        if let Err(e) = server::check_schema(&pool, url).await {
+            pool.close().await;
+            return Err(e);
+        }
         Ok(Self {
             pool,
             url: url.clone(),

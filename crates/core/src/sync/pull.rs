@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Row};
 
-use crate::domain::{NewRun, Prompt, PromptId, RunId};
+use crate::domain::{NewRun, Prompt, PromptId, RunId, RunOrigin};
 use crate::error::Result;
 use crate::store::team::PulledChange;
 use crate::store::Store;
@@ -17,7 +17,7 @@ use crate::sync::server::failed;
 use crate::sync::{SyncReport, Team, BATCH};
 
 const PROMPT_COLUMNS: &str = "p.sync_seq, p.id, p.name, p.template, p.default_model, p.shared, \
-     p.created_at, p.updated_at, u.name AS owner";
+     p.created_at, p.updated_at, u.name AS owner, p.params::text AS params, p.version";
 
 #[derive(FromRow)]
 struct PromptRow {
@@ -30,6 +30,8 @@ struct PromptRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     owner: String,
+    params: String,
+    version: i32,
 }
 
 impl PromptRow {
@@ -44,8 +46,9 @@ impl PromptRow {
                 updated_at: self.updated_at,
                 owner: Some(self.owner),
                 shared: self.shared,
-                params: serde_json::json!({}),
-                version: 1,
+                params: serde_json::from_str(&self.params)
+                    .unwrap_or_else(|_| serde_json::json!({})),
+                version: i64::from(self.version),
             },
         }
     }
@@ -81,7 +84,13 @@ fn run_change(row: &PgRow) -> Result<(i64, PulledChange), sqlx::Error> {
         // The team schema carries the spec's columns and what the runner records; where a run
         // came from, its thread and token details stay on the machine that made it, and the
         // cost is worked out here, by this machine's prices.
-        origin: Default::default(),
+        origin: RunOrigin {
+            system_prompt: row.try_get("system_prompt")?,
+            prompt_version: row
+                .try_get::<Option<i32>, _>("prompt_version")?
+                .map(i64::from),
+            ..RunOrigin::default()
+        },
         token_details: Default::default(),
         cost: None,
     };
@@ -97,7 +106,7 @@ fn run_change(row: &PgRow) -> Result<(i64, PulledChange), sqlx::Error> {
 const RUN_COLUMNS: &str = "r.sync_seq, r.id, r.prompt_id, r.created_at, r.model, r.provider, r.status, \
      r.tokens_used, r.input_tokens, r.output_tokens, r.execution_time_ms, r.ttft_ms, r.stop_reason, \
      r.error_message, r.params::text AS params, r.variables::text AS variables, r.prompt_text, \
-     r.response, u.name AS owner";
+     r.response, u.name AS owner, r.system_prompt, r.prompt_version";
 
 pub(super) async fn pull(team: &Team, store: &Store, report: &mut SyncReport) -> Result<()> {
     let Some(link) = store.team_link().await? else {

@@ -68,12 +68,17 @@ async fn push_prompts(team: &Team, store: &Store, report: &mut SyncReport) -> Re
         // Last writer wins: an update lands only over an older version.
         sqlx::query(
             "INSERT INTO promptline.prompts \
-               (id, name, template, default_model, shared, created_at, updated_at) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], \
-               $6::timestamptz[], $7::timestamptz[]) \
+               (id, name, template, default_model, shared, created_at, updated_at, params, version) \
+             SELECT id, name, template, default_model, shared, created_at, updated_at, \
+               params::jsonb, version \
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], \
+               $6::timestamptz[], $7::timestamptz[], $8::text[], $9::int4[]) \
+               AS t(id, name, template, default_model, shared, created_at, updated_at, params, \
+                 version) \
              ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, template = EXCLUDED.template, \
                default_model = EXCLUDED.default_model, shared = EXCLUDED.shared, \
-               updated_at = EXCLUDED.updated_at \
+               updated_at = EXCLUDED.updated_at, params = EXCLUDED.params, \
+               version = EXCLUDED.version \
              WHERE promptline.prompts.updated_at < EXCLUDED.updated_at",
         )
         .bind(column(|p| p.id.0.clone()))
@@ -88,6 +93,13 @@ async fn push_prompts(team: &Team, store: &Store, report: &mut SyncReport) -> Re
         .bind(batch.iter().map(|p| p.shared).collect::<Vec<_>>())
         .bind(times(|p| p.created_at))
         .bind(times(|p| p.updated_at))
+        .bind(column(|p| json_text(&p.params)))
+        .bind(
+            batch
+                .iter()
+                .map(|p| i32::try_from(p.version).unwrap_or(i32::MAX))
+                .collect::<Vec<_>>(),
+        )
         .execute(&team.pool)
         .await
         .map_err(failed("pushing prompts"))?;
@@ -150,16 +162,17 @@ async fn insert_runs(team: &Team, runs: &[&KeyedRun]) -> Result<()> {
     sqlx::query(
         "INSERT INTO promptline.prompt_run_history (id, prompt_id, prompt_text, response, model, \
            provider, tokens_used, input_tokens, output_tokens, execution_time_ms, ttft_ms, status, \
-           error_message, stop_reason, params, variables, created_at) \
+           error_message, stop_reason, params, variables, created_at, prompt_version, \
+           system_prompt) \
          SELECT id, prompt_id, prompt_text, response, model, provider, tokens_used, input_tokens, \
            output_tokens, execution_time_ms, ttft_ms, status, error_message, stop_reason, \
-           params::jsonb, variables::jsonb, created_at \
+           params::jsonb, variables::jsonb, created_at, prompt_version, system_prompt \
          FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
            $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::text[], $13::text[], \
-           $14::text[], $15::text[], $16::text[], $17::timestamptz[]) \
+           $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::int4[], $19::text[]) \
            AS t(id, prompt_id, prompt_text, response, model, provider, tokens_used, input_tokens, \
              output_tokens, execution_time_ms, ttft_ms, status, error_message, stop_reason, params, \
-             variables, created_at) \
+             variables, created_at, prompt_version, system_prompt) \
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(col(&|r| r.summary.id.0.clone()))
@@ -179,6 +192,12 @@ async fn insert_runs(team: &Team, runs: &[&KeyedRun]) -> Result<()> {
     .bind(col(&|r| json_text(&r.params)))
     .bind(col(&|r| json_text(&r.variables)))
     .bind(runs.iter().map(|(_, r)| r.summary.created_at).collect::<Vec<_>>())
+    .bind(
+        runs.iter()
+            .map(|(_, r)| r.prompt_version.and_then(|v| i32::try_from(v).ok()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(opt(&|r| r.system_prompt.as_deref().map(clean)))
     .execute(&team.pool)
     .await
     .map_err(failed("pushing runs"))?;

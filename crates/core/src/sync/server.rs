@@ -13,6 +13,41 @@ use crate::sync::url::TeamUrl;
 /// The server's schema migrations (`migrations/postgres/`), applied by `team init`.
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
+/// The version of the team schema this build reads and writes (`promptline.schema_version()`,
+/// which the server migrations define from their second one on).
+pub const SCHEMA_VERSION: i32 = 2;
+
+/// Refuses a server whose team schema is not the one this build speaks, saying who can fix it.
+pub(crate) async fn check_schema(pool: &PgPool, url: &TeamUrl) -> Result<()> {
+    let has_version: bool =
+        sqlx::query_scalar("SELECT to_regprocedure('promptline.schema_version()') IS NOT NULL")
+            .fetch_one(pool)
+            .await
+            .map_err(failed("reading the team schema's version"))?;
+    let server = if has_version {
+        sqlx::query_scalar::<_, i32>("SELECT promptline.schema_version()")
+            .fetch_one(pool)
+            .await
+            .map_err(failed("reading the team schema's version"))?
+    } else {
+        1
+    };
+    match server.cmp(&SCHEMA_VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Less => Err(Error::Team(format!(
+            "the team schema on {} is version {server}, older than this Promptline's \
+             ({SCHEMA_VERSION}): the admin brings it up to date with `promptline team init \
+             ADMIN_URL` (it applies only what is missing; nothing is lost)",
+            url.url
+        ))),
+        std::cmp::Ordering::Greater => Err(Error::Team(format!(
+            "the team schema on {} is version {server}, newer than this Promptline knows \
+             ({SCHEMA_VERSION}): update Promptline to sync with this team",
+            url.url
+        ))),
+    }
+}
+
 /// How long connecting may take before a sync gives up (and the app stays offline).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
