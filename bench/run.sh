@@ -269,16 +269,24 @@ bench_import() {
 
     if ((n <= 200000)); then
         log "import $n runs: the same in the sqlite3 CLI (the limit)"
-        local limit=$WORK/import-limit.db driver=$WORK/sql/import-driver.sql
-        local trigger=$WORK/sql/fts-trigger.sql
-        printf '%s\n' "CREATE TEMP TABLE lines (j TEXT);" ".mode ascii" '.separator "\037" "\n"' \
-            ".import --schema temp $jsonl lines" ".mode list" ".once $trigger" \
-            "SELECT sql || ';' FROM sqlite_master WHERE name = 'run_texts_fts_after_insert';" \
-            ".read $BENCH/sql/import.sql" ".read $trigger" "COMMIT;" "PRAGMA optimize;" >"$driver"
-        HF_EXTRA=(--prepare "bash $BENCH/run.sh --fresh-schema $limit")
-        hf import.sql "$SQL_IMPORT_RUNS" 0 pipe sqlite3 -bail "$limit" ".read $driver"
-        rm -f "$limit" "$limit-wal" "$limit-shm"
+        sqlite3_import import.sql "$jsonl" "$SQL_IMPORT_RUNS"
     fi
+}
+
+# The limit of an import: the sqlite3 CLI reading the JSONL with `.import` and putting it into
+# Promptline's schema with bench/sql/import.sql (search index built in bulk, as Promptline does).
+sqlite3_import() {
+    local name=$1 jsonl=$2 runs=$3
+    local limit=$WORK/import-limit.db driver=$WORK/sql/import-driver.sql
+    local trigger=$WORK/sql/fts-trigger.sql
+    mkdir -p "$WORK/sql"
+    printf '%s\n' "CREATE TEMP TABLE lines (j TEXT);" ".mode ascii" '.separator "\037" "\n"' \
+        ".import --schema temp $jsonl lines" ".mode list" ".once $trigger" \
+        "SELECT sql || ';' FROM sqlite_master WHERE name = 'run_texts_fts_after_insert';" \
+        ".read $BENCH/sql/import.sql" ".read $trigger" "COMMIT;" "PRAGMA optimize;" >"$driver"
+    HF_EXTRA=(--prepare "bash $BENCH/run.sh --fresh-schema $limit")
+    hf "$name" "$runs" 0 pipe sqlite3 -bail "$limit" ".read $driver"
+    rm -f "$limit" "$limit-wal" "$limit-shm"
 }
 
 # Moving in from llm (issue 13): its logs.db imported side by side with the JSONL of exactly the
@@ -307,6 +315,8 @@ bench_llm_import() {
     HF_EXTRA=(--prepare "rm -f $scratch $scratch-wal $scratch-shm")
     hf_rss import_llm_jsonl.pl "$runs" 0 pipe "$PL" --db "$scratch" import "$success"
     rm -f "$scratch" "$scratch-wal" "$scratch-shm"
+    log "moving in from llm: the same JSONL in the sqlite3 CLI (the limit)"
+    sqlite3_import import_llm_jsonl.sql "$success" "$SQL_IMPORT_RUNS"
 }
 
 bench_queries() {
