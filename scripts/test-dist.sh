@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The installers, tested by installing them as a user would (`make test-dist`, part of `make test`):
-#   1. build the .deb and .rpm (scripts/dist.sh; the release build is shared with bench/app.sh);
+#   1. build the .deb and .rpm (scripts/dist.sh) from the debug build the tests already compiled,
+#      with the same features (DIST_PROFILE=release make test-dist tests the release installers:
+#      the same packaging around optimised binaries, at the cost of a second full compile);
 #   2. apt-get install ./Promptline_*.deb; the menu entry, icon and both commands are where a
 #      distribution puts them, and the package names the libraries the app links;
 #   3. the installed `promptline` records a run in the user's default database; the installed app,
@@ -26,8 +28,11 @@ apt_get() { DEBIAN_FRONTEND=noninteractive $sudo apt-get -y -qq --no-install-rec
 say "validating .github/workflows/release.yml against the GitHub workflow schema"
 .venv/tools/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/release.yml
 
+export DIST_PROFILE="${DIST_PROFILE:-debug}"
+bundle_flags=()
+[ "$DIST_PROFILE" = debug ] && bundle_flags=(--debug)
 scripts/dist.sh
-bundle="$CARGO_TARGET_DIR/release/bundle"
+bundle="$CARGO_TARGET_DIR/$DIST_PROFILE/bundle"
 deb=$(ls "$bundle"/deb/*.deb | head -1)
 rpm=$(ls "$bundle"/rpm/*.rpm | head -1)
 pkg=$(dpkg-deb -f "$deb" Package)
@@ -89,7 +94,7 @@ xvfb-run -a -s "-screen 0 1440x900x24" node e2e/installed-app.mjs /usr/bin/promp
 
 say "upgrade over it with a newer package"
 next="${version%.*}.$(( ${version##*.} + 1 ))"
-npx tauri bundle --bundles deb --config tauri.dist.conf.json --config "{\"version\":\"$next\"}" >/dev/null
+npx tauri bundle "${bundle_flags[@]}" --bundles deb --config tauri.dist.conf.json --config "{\"version\":\"$next\"}" >/dev/null
 newer=$(ls "$bundle"/deb/*_"$next"_*.deb)
 apt_get install "$newer"
 [ "$(dpkg-query -W -f='${Version}' "$pkg")" = "$next" ] || fail "the upgrade did not install $next"
