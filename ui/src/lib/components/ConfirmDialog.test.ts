@@ -71,4 +71,21 @@ describe("Toasts", () => {
     expect(run).toHaveBeenCalledOnce();
     expect(ondismiss).toHaveBeenCalledWith(1);
   });
+
+  it("lets a click through a plain notice, not through an error or a notice with an action", () => {
+    const { getAllByTestId } = render(Toasts, {
+      props: {
+        items: [
+          { id: 1, message: "Saved a copy", kind: "info" },
+          { id: 2, message: "Could not save", kind: "error" },
+          { id: 3, message: "Deleted 3 runs", kind: "info", action: { label: "Undo", run: () => {} } },
+        ],
+        ondismiss: () => {},
+      },
+    });
+    const [plain, error, undo] = getAllByTestId("toast");
+    expect([plain, error, undo].map((t) => t.dataset.passive)).toEqual(["true", "false", "false"]);
+    expect(plain.querySelector("button")).toBeNull();
+    expect(error.querySelector("button.message")).not.toBeNull();
+  });
 });

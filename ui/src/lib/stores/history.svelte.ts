@@ -59,10 +59,11 @@ function blankFilter(): FilterState {
   return { statuses: [], model: "", from: "", to: "", query: "", whose: "", rating: "", tag: "", source: "" };
 }
 
-/** Whether `filter` narrows the runs beyond the prompt. */
+/** Whether `filter` narrows the runs beyond the prompt (one version of it narrows them too). */
 function narrows(filter: RunFilter): boolean {
   const f = filter;
   return (
+    f.prompt_version !== null ||
     f.statuses.length > 0 ||
     f.models.length > 0 ||
     f.since !== null ||

@@ -209,4 +209,22 @@ describe("the match count", () => {
     await history.apply();
     expect([history.count, history.shownFiltered]).toEqual([100, false]);
   });
+
+  it("says 'match' for one version of the prompt", async () => {
+    mockIPC((cmd, args) => {
+      const a = args as { filter: RunFilter };
+      if (cmd === "count_runs") return a.filter.prompt_version === null ? 2 : 1;
+      if (cmd === "runs_page") return { items: [run(0)], next_cursor: null };
+      if (cmd === "prompt_versions") return [];
+      throw { code: "not_found", message: cmd };
+    });
+    history.filter = { statuses: [], model: "", from: "", to: "", query: "", whose: "", rating: "", tag: "", source: "" };
+    await history.open("pv");
+    expect([history.count, history.shownFiltered]).toEqual([2, false]);
+    history.showVersion(1);
+    await vi.waitFor(() => expect([history.count, history.shownFiltered]).toEqual([1, true]));
+    history.showVersion(null);
+    await vi.waitFor(() => expect([history.count, history.shownFiltered]).toEqual([2, false]));
+  });
 });
+
