@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 npm run build
-# The CLI too: the story records a run with it while the app is open.
-cargo build -p promptline-app -p promptline-cli --features promptline-app/custom-protocol
+# The CLI too: the story records a run with it while the app is open. The same packages, targets and
+# features as `make test-rust`, so cargo finds both binaries built (nothing compiled twice).
+cargo build --workspace --all-targets --features custom-protocol
 export PROMPTLINE_APP="$CARGO_TARGET_DIR/debug/promptline-app"
 
 for tool in tauri-driver WebKitWebDriver xvfb-run xclip; do

@@ -27,8 +27,10 @@ case "$(uname -s)" in
 esac
 profile="${DIST_PROFILE:-release}"
 case "$profile" in
-  release) cargo_profile=(--release); bundle_profile=() ;;
-  debug) cargo_profile=(); bundle_profile=(--debug) ;;
+  release) cargo_profile=(--release -p promptline-app -p promptline-cli --features promptline-app/custom-protocol); bundle_profile=() ;;
+  # The debug build is the one `make test-rust` and `make e2e` made: the same packages, targets and
+  # features, so nothing is compiled again.
+  debug) cargo_profile=(--workspace --all-targets --features custom-protocol); bundle_profile=(--debug) ;;
   *) echo "dist.sh: DIST_PROFILE is release or debug, not '$profile'" >&2; exit 2 ;;
 esac
 exe=""
@@ -37,7 +39,7 @@ case "$host" in *windows*) exe=".exe" ;; esac
 say "Building the UI"
 npm run build
 say "Building promptline-app and promptline ($profile)"
-cargo build "${cargo_profile[@]}" --locked -p promptline-app -p promptline-cli --features promptline-app/custom-protocol
+cargo build --locked "${cargo_profile[@]}"
 
 mkdir -p src-tauri/binaries
 sidecar="src-tauri/binaries/promptline-$host$exe"
