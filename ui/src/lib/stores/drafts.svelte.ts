@@ -2,6 +2,7 @@
 // picked, the chips added, the timeout. Kept per prompt in the database (`prompt_memory`), so it
 // is there again after a restart.
 
+import { untrack } from "svelte";
 import { api, type PromptMemory, type PromptSummary } from "../api";
 import { preferences } from "./preferences.svelte";
 
@@ -37,10 +38,19 @@ export function applyMemory(draft: Draft, memory: PromptMemory, defaultTimeout: 
   draft.timeout = memory.timeout_secs ?? defaultTimeout;
 }
 
+/**
+ * A draft that was on the old default timeout moves to the new one: a timeout the user did not
+ * choose is not pinned (it would then be saved as chosen, since it now differs from the default).
+ */
+export function followDefault(draft: Draft, before: number, after: number): void {
+  if (draft.timeout === before) draft.timeout = after;
+}
+
 class Drafts {
   // Not reactive itself: each draft is its own reactive object, created on first use, so reading
   // a draft (in a $derived) never writes state.
   #byPrompt = new Map<string, Draft>();
+  #followingDefault = false;
 
   /** The draft of a prompt, created on first use and filled from the database. */
   of(prompt: PromptSummary): Draft {
@@ -55,6 +65,7 @@ class Drafts {
       });
       draft = fresh;
       this.#byPrompt.set(prompt.id, draft);
+      this.#followDefaultTimeout();
       void this.#remember(prompt.id, fresh);
     }
     return draft;
@@ -84,6 +95,23 @@ class Drafts {
             // The next change tries again; a deleted prompt has nothing to keep.
           });
         }, SAVE_AFTER_MS);
+      });
+    });
+  }
+
+  /** From the first draft on, a change of the default timeout in Settings reaches every draft on it. */
+  #followDefaultTimeout(): void {
+    if (this.#followingDefault) return;
+    this.#followingDefault = true;
+    let before = preferences.defaultTimeout;
+    $effect.root(() => {
+      $effect(() => {
+        const after = preferences.defaultTimeout;
+        if (after === before) return;
+        untrack(() => {
+          for (const draft of this.#byPrompt.values()) followDefault(draft, before, after);
+        });
+        before = after;
       });
     });
   }
