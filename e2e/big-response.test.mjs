@@ -154,9 +154,12 @@ describe("Big responses in the real window", { timeout: 600_000 }, () => {
   });
 
   for (const size of SIZES) {
-    // todo until it meets its targets in the real window: it reports
-    // its figures and fails nothing until then.
-    it(`expands ${size.id} with its first screen at once and no frame held over 100 ms`, { todo: "with the response in pieces (debug build): first paint 88 ms at 100 KB, 54 ms at 10 MB, 115 ms at 50 MB, longest frame 63 / 30 / 44 ms; was 281 / 1,055 / 3,346 ms with an 823 ms frame" }, async () => {
+    // Measured with the response in pieces (debug build, this 2-core machine shared with another
+    // suite), over four runs: first paint 88-168 / 53-69 / 92-336 ms at 100 KB / 10 MB / 50 MB,
+    // longest frame 30-127 ms; before, get_run sent the whole response in one call: 281 / 1,055 /
+    // 3,346 ms with an 823 ms frame. The first run expanded in a session (the 100 KB one) and
+    // the 50 MB head still miss 100 ms on some runs under load: todo until they do not.
+    it(`expands ${size.id} with its first screen at once and no frame held over 100 ms`, { todo: "response in pieces: first paint 88-168 ms (100 KB, the session's first expand), 53-69 ms (10 MB), 92-336 ms (50 MB); longest frame 30-127 ms; not yet under 100 ms on every run of this loaded machine" }, async () => {
       await driver.wait(until.elementLocated(By.css(`[data-testid=run-row][data-run-id="${size.id}"]`)), TIMEOUT);
       // Let the launch settle (pages, counts, prices) so the figures are the expand's own.
       await driver.sleep(1500);
