@@ -2,7 +2,8 @@
 // 100 KB, 10 MB and 50 MB of markdown paints its first screen within 100 ms of the response
 // arriving, and no frame is held back by more than 100 ms while the detail renders (measured
 // with requestAnimationFrame gaps, and the Long Tasks API where the webview has it). Scrolling
-// the detail renders more of it; Copy response copies all of it (the length is checked).
+// the detail renders more of it; Copy response copies all of it (the count the shell copied is
+// checked against the whole response's length).
 //
 //   PROMPTLINE_APP=$PWD/target/debug/promptline-app xvfb-run -a -s "-screen 0 1440x900x24" \
 //     node --test e2e/big-response.test.mjs
@@ -11,14 +12,13 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import net from "node:net";
+import { execFileSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Builder, By, until } from "selenium-webdriver";
-import { waitForPort } from "./net.mjs";
+import { By, until } from "selenium-webdriver";
+import { openApp } from "./session.mjs";
 
 const APP = process.env.PROMPTLINE_APP ?? path.resolve("target/debug/promptline-app");
 const CLI = path.join(path.dirname(APP), "promptline");
@@ -50,19 +50,8 @@ const SIZES = [
 ];
 
 let driver;
-let tauriDriver;
+let session;
 let home;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 // In-page: expand a run and measure. t0 is the click; `arrived` when the response's first slice is
 // on the page; `painted` the frame after it. Then, for `watchMs`, the largest gap between frames
@@ -116,6 +105,8 @@ const EXPAND_AND_WATCH = `
       longTasks: longTasks.sort((a, b) => b - a).slice(0, 5),
       rendered: r ? Number(r.dataset.rendered) : 0,
       length: r ? Number(r.dataset.length) : 0,
+      // The whole response's characters (what is loaded may be only its head so far).
+      total: Number(slot.querySelector('[data-testid=run-detail] [data-testid=response]')?.dataset.total ?? 0),
       detailHeight: slot.querySelector('[data-testid=run-detail]')?.getBoundingClientRect().height ?? 0,
       contentHeight: content?.clientHeight ?? 0,
     });
@@ -152,38 +143,46 @@ describe("Big responses in the real window", { timeout: 600_000 }, () => {
     out.end();
     await once(out, "finish");
     execFileSync(CLI, ["import", file], { env, timeout: 300_000 });
-    const [driverPort, nativePort] = [await freePort(), await freePort()];
-    tauriDriver = spawn("tauri-driver", ["--port", String(driverPort), "--native-port", String(nativePort)], {
-      env,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    await waitForPort(driverPort, 20_000);
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${driverPort}/`)
-      .withCapabilities({ browserName: "wry", "wdio:enforceWebDriverClassic": true, "tauri:options": { application: APP } })
-      .build();
+    session = await openApp({ app: APP, env });
+    driver = session.driver;
     await driver.manage().setTimeouts({ script: 120_000 });
   });
 
   after(async () => {
-    await driver?.quit().catch(() => {});
-    tauriDriver?.kill();
+    await session?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
   for (const size of SIZES) {
-    // todo until it meets its targets in the real window: it reports
-    // its figures and fails nothing until then.
-    it(`expands ${size.id} with its first screen at once and no frame held over 100 ms`, { todo: "first real-window run (debug build, loaded machine): first paint 281 ms at 100 KB, 1,055 ms at 10 MB, 3,346 ms at 50 MB with one 823 ms frame; the 100 ms target is not met (get_run sends the whole response in one call)" }, async () => {
+    // Measured with the response in pieces (debug build, this 2-core machine shared with another
+    // suite), over four runs: first paint 88-168 / 53-69 / 92-336 ms at 100 KB / 10 MB / 50 MB,
+    // longest frame 30-127 ms; before, get_run sent the whole response in one call: 281 / 1,055 /
+    // 3,346 ms with an 823 ms frame. The first run expanded in a session (the 100 KB one) and
+    // the 50 MB head still miss 100 ms on some runs under load: todo until they do not.
+    it(`expands ${size.id} with its first screen at once and no frame held over 100 ms`, { todo: "response in pieces: first paint 88-168 ms (100 KB, the session's first expand), 53-69 ms (10 MB), 92-336 ms (50 MB); longest frame 30-127 ms; not yet under 100 ms on every run of this loaded machine" }, async () => {
       await driver.wait(until.elementLocated(By.css(`[data-testid=run-row][data-run-id="${size.id}"]`)), TIMEOUT);
       // Let the launch settle (pages, counts, prices) so the figures are the expand's own.
       await driver.sleep(1500);
       const m = await driver.executeAsyncScript(EXPAND_AND_WATCH, size.id, 3000);
       console.log(JSON.stringify({ size: size.id, bytes: size.bytes, ...m }));
       assert.ok(m.firstPaintMs !== null, "the response never showed");
-      assert.ok(m.rendered > 0 && m.length >= size.bytes * 0.99, JSON.stringify(m));
+      assert.ok(m.rendered > 0 && m.total >= size.bytes * 0.99, JSON.stringify(m));
       // The detail fills the pane (900 px screen: far more than the old 440 px box).
       assert.ok(m.detailHeight > 500, `detail ${m.detailHeight} px`);
+      // Copy response: the shell copies the whole response (its count is in the toast).
+      await driver.findElement(By.css(`[data-testid=run-detail] [data-testid=copy-response]`)).click();
+      // Earlier sizes' toasts may still be up: wait for one with a count, then check it is this one's.
+      const counts = async () => {
+        const texts = await driver.executeScript(
+          "return [...document.querySelectorAll('[data-testid=toast]')].map((t) => t.textContent)",
+        );
+        return texts
+          .map((t) => t.match(/Copied response \(([^)]*) characters?\)/)?.[1])
+          .filter(Boolean)
+          .map((n) => Number(n.replace(/\D/g, "")));
+      };
+      const copied = await driver.wait(async () => (await counts()).find((n) => n === m.total) ?? false, TIMEOUT).catch(async () => counts());
+      assert.equal(copied, m.total, `the whole response was copied (toasts say ${JSON.stringify(copied)})`);
       // Targets: first paint within 100 ms of the click for up to 10 MB; no frame gap over 100 ms.
       // The 50 MB step reports its first paint and asserts the frame gaps after it.
       if (size.bytes <= 10_000_000) assert.ok(m.firstPaintMs < 100 + 0, `first paint ${m.firstPaintMs.toFixed(0)} ms`);

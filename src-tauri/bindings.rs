@@ -13,8 +13,8 @@ use promptline_core::store::search::SearchHit;
 use promptline_core::store::storage::{CompactOutcome, StorageReport};
 use promptline_core::store::tags::TagCount;
 use promptline_core::{
-    Annotation, Deletion, Prompt, PromptSummary, Rating, RatingFilter, Run, RunFilter, RunStats,
-    RunStatus, RunSummary,
+    Annotation, Deletion, Prompt, PromptSummary, Rating, RatingFilter, Run, RunFilter, RunHead,
+    RunStats, RunStatus, RunSummary,
 };
 use ts_rs::TS;
 
@@ -45,6 +45,7 @@ fn export_into(dir: &Path) -> BTreeMap<String, String> {
         RunStatus,
         RunSummary,
         Run,
+        RunHead,
         RunFilter,
         Deletion,
         RunStats,

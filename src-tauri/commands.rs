@@ -9,10 +9,11 @@ use promptline_core::runner::{self, RunSpec, DEFAULT_TIMEOUT};
 use promptline_core::store::search::SearchHit;
 use promptline_core::store::transfer::ExportFormat;
 use promptline_core::{
-    template, Cursor, Deletion, Prompt, PromptEdit, PromptId, PromptSummary, Run, RunFilter, RunId,
-    RunStats,
+    template, Cursor, Deletion, Prompt, PromptEdit, PromptId, PromptSummary, Run, RunFilter,
+    RunHead, RunId, RunStats,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use crate::error::{CommandError, CommandResult};
 use crate::ipc::{
@@ -124,6 +125,62 @@ pub async fn search_hits(
 #[tauri::command]
 pub async fn get_run(state: State<'_, AppState>, id: RunId) -> CommandResult<Run> {
     Ok(state.store.run(&id).await?)
+}
+
+/// How many characters of the response [`get_run_head`] sends: a few screens, quick to render.
+pub const HEAD_CHARS: i64 = 65_536;
+
+/// Most characters one [`response_piece`] sends, whatever the window asks for.
+pub const MAX_PIECE_CHARS: i64 = 1_048_576;
+
+/// One run with the first [`HEAD_CHARS`] characters of its response and the response's full
+/// length (what the expanded run shows first; the rest comes by [`response_piece`]).
+#[tauri::command]
+pub async fn get_run_head(state: State<'_, AppState>, id: RunId) -> CommandResult<RunHead> {
+    Ok(state.store.run_head(&id, HEAD_CHARS).await?)
+}
+
+/// Up to `max_chars` (at most [`MAX_PIECE_CHARS`]) characters of a run's response from character
+/// `start_char`; empty past its end.
+#[tauri::command]
+pub async fn response_piece(
+    state: State<'_, AppState>,
+    id: RunId,
+    start_char: i64,
+    max_chars: i64,
+) -> CommandResult<String> {
+    let max_chars = max_chars.min(MAX_PIECE_CHARS);
+    Ok(state
+        .store
+        .response_piece(&id, start_char, max_chars)
+        .await?)
+}
+
+/// Puts a run's whole `response` or `prompt` on the clipboard from here, so a response of many
+/// megabytes never crosses to the window; returns how many characters were copied.
+#[tauri::command]
+pub async fn copy_run_text<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: RunId,
+    what: String,
+) -> CommandResult<i64> {
+    let run = state.store.run(&id).await?;
+    let text = match what.as_str() {
+        "response" => run.response,
+        "prompt" => run.prompt_text,
+        other => {
+            return Err(CommandError::new(
+                "invalid_input",
+                format!("cannot copy `{other}`: say `response` or `prompt`"),
+            ))
+        }
+    };
+    let chars = text.chars().count() as i64;
+    app.clipboard().write_text(text).map_err(|e| {
+        CommandError::new("clipboard", format!("the clipboard refused the text: {e}"))
+    })?;
+    Ok(chars)
 }
 
 /// Deletes these runs, undoably; says how many existed.

@@ -846,3 +846,81 @@ fn run_panel_controls_save_params_versions_memory_and_settings() {
         .expect_err("not a model address");
     assert_eq!(bad["code"], "invalid_input");
 }
+
+#[test]
+fn a_big_response_is_read_as_a_head_and_pieces_and_copied_whole_from_the_shell() {
+    let h = harness();
+    // Multi-byte text (CJK, emoji, accents) past the head, so pieces have edges to get wrong.
+    let text = "日本語 🦀 naïve ✅ ".repeat(8_000);
+    let chars = text.chars().count() as i64;
+    assert!(chars > crate::commands::HEAD_CHARS);
+    let run_id = h.ok(
+        "start_run",
+        json!({"request": {"prompt_id": null, "template": text, "variables": {},
+               "model": "echo", "timeout_secs": 30, "params": null}}),
+    );
+    assert_eq!(h.wait_finished()["run"]["status"], "success");
+
+    let head = h.ok("get_run_head", json!({"id": run_id}));
+    assert_eq!(head["response_total_chars"], chars);
+    let mut joined = head["run"]["response"].as_str().expect("head").to_owned();
+    assert_eq!(joined.chars().count() as i64, crate::commands::HEAD_CHARS);
+    assert_eq!(head["run"]["prompt_text"], text);
+    while (joined.chars().count() as i64) < chars {
+        let piece = h.ok(
+            "response_piece",
+            json!({"id": run_id, "startChar": joined.chars().count(), "maxChars": 10_007}),
+        );
+        let piece = piece.as_str().expect("piece");
+        assert!(!piece.is_empty());
+        joined.push_str(piece);
+    }
+    assert_eq!(joined, text);
+    // Past the end: empty. More than the cap: the cap.
+    assert_eq!(
+        h.ok(
+            "response_piece",
+            json!({"id": run_id, "startChar": chars, "maxChars": 10})
+        ),
+        ""
+    );
+    let capped = h.ok(
+        "response_piece",
+        json!({"id": run_id, "startChar": 0, "maxChars": i64::MAX}),
+    );
+    assert_eq!(
+        capped.as_str().map(|s| s.chars().count() as i64),
+        Some(chars)
+    );
+
+    let unknown = h
+        .call("get_run_head", json!({"id": "no-such-run"}))
+        .expect_err("unknown run");
+    assert_eq!(unknown["code"], "not_found");
+    let unknown = h
+        .call(
+            "copy_run_text",
+            json!({"id": "no-such-run", "what": "response"}),
+        )
+        .expect_err("unknown run");
+    assert_eq!(unknown["code"], "not_found");
+    let bad = h
+        .call("copy_run_text", json!({"id": run_id, "what": "everything"}))
+        .expect_err("bad what");
+    assert_eq!(bad["code"], "invalid_input");
+
+    // The clipboard needs a display: under one (xvfb-run) the copy must land whole; without one
+    // it must say the clipboard failed, not pretend it copied.
+    let copied = h.call("copy_run_text", json!({"id": run_id, "what": "response"}));
+    if std::env::var_os("DISPLAY").is_some() {
+        assert_eq!(copied.expect("copied"), chars);
+        use tauri_plugin_clipboard_manager::ClipboardExt;
+        assert_eq!(h._app.clipboard().read_text().expect("read back"), text);
+        assert_eq!(
+            h.ok("copy_run_text", json!({"id": run_id, "what": "prompt"})),
+            chars
+        );
+    } else {
+        assert_eq!(copied.expect_err("no display")["code"], "clipboard");
+    }
+}

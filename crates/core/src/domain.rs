@@ -412,6 +412,17 @@ pub struct Run {
     pub prompt_version: Option<i64>,
 }
 
+/// A run with only the start of its response: what the detail view shows first, so a response
+/// of many megabytes never has to cross to the window in one piece.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunHead {
+    /// The run, its `response` cut to the characters asked for (the whole when it is shorter).
+    pub run: Run,
+    /// How many characters the full response has (Unicode scalar values, as SQLite counts them).
+    pub response_total_chars: i64,
+}
+
 /// The source of runs recorded by Promptline itself.
 pub const SOURCE_PROMPTLINE: &str = "promptline";
 

@@ -71,6 +71,26 @@ describe("api", () => {
     expect(commands.get("runs_page")).toEqual(["cursor", "filter", "limit"]);
     expect(commands.get("key_move_question")).toEqual(["baseUrl", "name"]);
     expect(commands.get("start_run")).toEqual(["request"]);
+    // A long response comes in pieces, and is copied by the shell.
+    expect(commands.get("get_run_head")).toEqual(["id"]);
+    expect(commands.get("response_piece")).toEqual(["id", "maxChars", "startChar"]);
+    expect(commands.get("copy_run_text")).toEqual(["id", "what"]);
+  });
+
+  it("asks for a response's pieces and copies by the names the shell reads", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return cmd === "response_piece" ? "piece" : 3;
+    });
+    expect(await api.responsePiece("r1", 65_536, 262_144)).toBe("piece");
+    expect(await api.copyRunText("r1", "prompt")).toBe(3);
+    await api.getRunHead("r1");
+    expect(calls).toEqual([
+      ["response_piece", { id: "r1", startChar: 65_536, maxChars: 262_144 }],
+      ["copy_run_text", { id: "r1", what: "prompt" }],
+      ["get_run_head", { id: "r1" }],
+    ]);
   });
 
   it("calls every command by its Rust name with exactly the Rust parameter names", async () => {

@@ -23,6 +23,7 @@ import type { ProviderInfo } from "./generated/ProviderInfo";
 import type { ProviderInput } from "./generated/ProviderInput";
 import type { ProviderTest } from "./generated/ProviderTest";
 import type { Run } from "./generated/Run";
+import type { RunHead } from "./generated/RunHead";
 import type { RunEventPayload } from "./generated/RunEventPayload";
 import type { RunFilter } from "./generated/RunFilter";
 import type { RunFinishedPayload } from "./generated/RunFinishedPayload";
@@ -54,6 +55,7 @@ import type { UserSettings } from "./generated/UserSettings";
 export type MenuItem = "new-prompt" | "import" | "export" | "all-runs" | "analytics";
 
 export type {
+  RunHead,
   SearchHit,
   CommandError,
   Deletion,
@@ -178,6 +180,15 @@ export const api = {
   /** Runs per day (in the viewer's time zone) and per model under `filter`. */
   runStats: (filter: RunFilter, utcOffsetMinutes: number) => call<RunStats>("run_stats", { filter, utcOffsetMinutes }),
   getRun: (id: string) => call<Run>("get_run", { id }),
+  /** A run with the first 64 K characters of its response, and the response's full length. */
+  getRunHead: (id: string) => call<RunHead>("get_run_head", { id }),
+  /** Up to `maxChars` (at most 1 M) characters of a run's response from character `startChar`
+   * (characters are code points, as the store counts them). */
+  responsePiece: (id: string, startChar: number, maxChars: number) =>
+    call<string>("response_piece", { id, startChar, maxChars }),
+  /** Puts a run's whole response or prompt on the clipboard from the shell (the text never
+   * crosses to the window); resolves to how many characters were copied. */
+  copyRunText: (id: string, what: "response" | "prompt") => call<number>("copy_run_text", { id, what }),
   /** Where `query` hits each of these runs: which text, and a snippet with the words marked. */
   searchHits: (ids: string[], query: string) => call<SearchHit[]>("search_hits", { ids, query }),
   deleteRuns: (ids: string[]) => call<Deletion>("delete_runs", { ids }),

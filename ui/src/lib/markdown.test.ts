@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { renderMarkdown } from "./markdown";
+import { renderMarkdown, warmUp } from "./markdown";
 
 const hostile = [
   "# Title",
@@ -59,5 +59,15 @@ describe("renderMarkdown", () => {
       parse.mockRestore();
       create.mockRestore();
     }
+  });
+});
+
+describe("warmUp", () => {
+  it("runs the parser and sanitizer off the page: nothing is added to it", () => {
+    document.body.innerHTML = "<main>app</main>";
+    warmUp();
+    expect(document.body.innerHTML).toBe("<main>app</main>");
+    // And the sanitizer is set up: what is rendered after it is still cleaned.
+    expect(renderMarkdown("<script>alert(1)</script>**ok**")).not.toContain("<script");
   });
 });

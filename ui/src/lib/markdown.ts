@@ -89,3 +89,12 @@ export function renderMarkdown(source: string): string {
   host.append(renderMarkdownNodes(source));
   return host.innerHTML;
 }
+
+/**
+ * Renders a little markdown of each common kind, off-screen and thrown away: the first response a
+ * session shows otherwise pays for the parser's and sanitizer's first run (set-up, cold code in
+ * a webview without its optimising JIT) before its first screen paints.
+ */
+export function warmUp(): void {
+  renderMarkdownNodes("## Heading\n\nSome *emphasis*, **bold**, `code` and a [link](https://example.com).\n\n- one\n- two\n\n```rust\nfn main() {}\n```\n", "warm");
+}

@@ -12,6 +12,7 @@ pub mod in_flight;
 pub mod otel;
 pub mod prompts;
 pub mod providers;
+pub mod response_pieces;
 pub mod retention;
 pub mod rollups;
 pub mod runs;

@@ -64,3 +64,63 @@ describe("Markdown", () => {
     expect(source.startsWith(host.textContent!)).toBe(true);
   });
 });
+
+describe("Markdown arriving in pieces", () => {
+  it("asks for more when its slices reach the end of what is loaded, and goes on without starting over", async () => {
+    const { tick } = await import("svelte");
+    let observed: ((entries: { isIntersecting: boolean }[]) => void) | null = null;
+    const saved = globalThis.IntersectionObserver;
+    globalThis.IntersectionObserver = class {
+      constructor(callback: (entries: { isIntersecting: boolean }[]) => void) {
+        observed = callback;
+      }
+      observe() {}
+      disconnect() {}
+    } as unknown as typeof IntersectionObserver;
+    try {
+      const whole = big(160_000);
+      const head = whole.slice(0, 65_536);
+      let asked = 0;
+      const { container, rerender } = render(Markdown, { props: { source: head, complete: false, onmore: () => (asked += 1) } });
+      const host = container.querySelector<HTMLElement>("[data-testid=rendered]")!;
+      const first = host.firstElementChild;
+      // The last stretch of a partial text waits: a slice cut there could end mid-block.
+      expect(Number(host.dataset.rendered)).toBeLessThan(head.length);
+      expect(container.querySelector("[data-testid=response-more]")).toBeNull();
+      // The reader nears the end: the rest of what is loaded renders, then more is asked for.
+      observed!([{ isIntersecting: true }]);
+      await waitFrames(40, () => asked > 0);
+      expect(asked).toBeGreaterThan(0);
+      const before = Number(host.dataset.rendered);
+      await rerender({ source: whole.slice(0, 120_000), complete: false });
+      await tick();
+      await waitFrames(40, () => Number(host.dataset.rendered) > before);
+      // Appended, not re-rendered from the start.
+      expect(host.firstElementChild).toBe(first);
+      expect(Number(host.dataset.rendered)).toBeGreaterThan(before);
+      await rerender({ source: whole, complete: true });
+      await waitFrames(400, () => Number(host.dataset.rendered) === whole.length);
+      expect(Number(host.dataset.rendered)).toBe(whole.length);
+      expect(host.firstElementChild).toBe(first);
+      // Every slice parsed as the whole would: one h2 per block.
+      expect(host.querySelectorAll("h2").length).toBe(whole.split("## Part").length - 1);
+    } finally {
+      globalThis.IntersectionObserver = saved;
+    }
+  }, 60_000);
+});
+
+/** Waits up to `n` frames (jsdom's requestAnimationFrame) for `done`. */
+async function waitFrames(n: number, done: () => boolean): Promise<void> {
+  for (let i = 0; i < n && !done(); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe("Markdown's slices", () => {
+  it("are small enough to parse within a frame in a webview without its optimising JIT", () => {
+    const { container } = render(Markdown, { props: { source: big(100_000) } });
+    const slices = [...container.querySelectorAll<HTMLElement>("[data-testid=rendered] .slice")];
+    expect(slices.length).toBeGreaterThan(0);
+    // 12 K-character slices took over 100 ms each in the real window.
+    for (const slice of slices) expect(slice.textContent!.length).toBeLessThan(4_000);
+  });
+});

@@ -8,7 +8,7 @@ import {
   type Annotation,
   type PromptVersion,
   type RatingFilter,
-  type Run,
+  type RunHead,
   type RunFilter,
   type RunStatus,
   type RunSummary,
@@ -95,8 +95,9 @@ class HistoryStore {
   expandedId = $state<string | null>(null);
   /** Runs marked for bulk delete. */
   marked = $state<Set<string>>(new Set());
-  /** Full runs loaded on expand (replaced, never edited in place: no deep proxies over texts). */
-  details = $state.raw<Record<string, Run>>({});
+  /** Runs loaded on expand, with the head of their response (replaced, never edited in place:
+   * no deep proxies over texts). The rest of a long response is loaded by the detail view. */
+  details = $state.raw<Record<string, RunHead>>({});
   detailErrors = $state<Record<string, string>>({});
   /** The window of runs in view, and the starts of the newer windows left behind, newest first. */
   window = $state.raw<WindowStart>(NEWEST);
@@ -310,12 +311,12 @@ class HistoryStore {
     return true;
   }
 
-  /** A run in full, from the cache or the store. */
-  async load(id: string): Promise<Run | null> {
+  /** A run with the head of its response (all else in full), from the cache or the store. */
+  async load(id: string): Promise<RunHead | null> {
     const cached = this.details[id];
     if (cached) return cached;
     try {
-      const run = await api.getRun(id);
+      const run = await api.getRunHead(id);
       // Keep the most recent few: a long session of expanding runs must not pile up their texts.
       const kept = Object.entries(this.details).filter(([key]) => key !== id).slice(-(DETAILS_KEPT - 1));
       this.details = Object.fromEntries([...kept, [id, run]]);
@@ -334,8 +335,8 @@ class HistoryStore {
       items[index] = { ...items[index], ...annotation };
       this.items = items;
     }
-    const run = this.details[id];
-    if (run) this.details = { ...this.details, [id]: { ...run, ...annotation } };
+    const head = this.details[id];
+    if (head) this.details = { ...this.details, [id]: { ...head, run: { ...head.run, ...annotation } } };
   }
 
   /** What the expanded run's annotation editor should focus (`t` and `n`), bumped on each ask. */

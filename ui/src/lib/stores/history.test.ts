@@ -92,23 +92,28 @@ describe("history store", () => {
     history.filter.whose = "";
   });
 
-  it("keeps the most recently loaded full runs, not every one ever expanded", async () => {
+  it("keeps the most recently loaded runs (with the head of their response), not every one ever expanded", async () => {
     const fetched: string[] = [];
     mockIPC((cmd, args) => {
-      if (cmd !== "get_run") throw { code: "not_found", message: cmd };
+      // The head, never the whole run: a 50 MB response must not cross in one call.
+      if (cmd !== "get_run_head") throw { code: "not_found", message: cmd };
       const id = (args as { id: string }).id;
       fetched.push(id);
-      return { ...run(Number(id.slice(1))), stop_reason: null, params: {}, variables: {}, prompt_text: "p", response: `text of ${id}` };
+      const response = `text of ${id}`;
+      return {
+        run: { ...run(Number(id.slice(1))), stop_reason: null, params: {}, variables: {}, prompt_text: "p", response },
+        response_total_chars: response.length,
+      };
     });
     for (let i = 0; i < DETAILS_KEPT + 10; i += 1) await history.load(`r${i}`);
     expect(Object.keys(history.details)).toHaveLength(DETAILS_KEPT);
     expect(history.details.r9).toBeUndefined();
-    expect(history.details[`r${DETAILS_KEPT + 9}`]?.response).toBe(`text of r${DETAILS_KEPT + 9}`);
+    expect(history.details[`r${DETAILS_KEPT + 9}`]?.run.response).toBe(`text of r${DETAILS_KEPT + 9}`);
     // A kept run comes from memory; a dropped one is asked for again.
     fetched.length = 0;
     await history.load(`r${DETAILS_KEPT + 5}`);
     expect(fetched).toEqual([]);
-    expect((await history.load("r0"))?.response).toBe("text of r0");
+    expect((await history.load("r0"))?.run.response).toBe("text of r0");
     expect(fetched).toEqual(["r0"]);
     expect(Object.keys(history.details)).toHaveLength(DETAILS_KEPT);
   });
