@@ -2,6 +2,7 @@
 //! `allow-*` permission per app command, so the window can call only what it is granted.
 
 fn main() {
+    check_every_handler_is_listed();
     let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
@@ -25,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "run_stats",
     "get_run",
     "get_run_head",
+    "search_hits",
     "response_piece",
     "copy_run_text",
     "delete_runs",
@@ -84,3 +86,25 @@ const COMMANDS: &[&str] = &[
     "user_settings",
     "save_user_settings",
 ];
+
+/// A command registered in `generate_handler!` but missing above gets no permission, and Tauri then
+/// lets every window call it: the build stops instead.
+fn check_every_handler_is_listed() {
+    println!("cargo:rerun-if-changed=src-tauri/lib.rs");
+    let lib = std::fs::read_to_string("src-tauri/lib.rs").expect("read src-tauri/lib.rs");
+    let start = lib
+        .find("generate_handler![")
+        .expect("generate_handler! in src-tauri/lib.rs");
+    let list = &lib[start + "generate_handler![".len()..];
+    let list = &list[..list.find(']').expect("generate_handler! closes")];
+    let unlisted: Vec<&str> = list
+        .split(',')
+        .filter_map(|path| path.trim().rsplit("::").next())
+        .filter(|name| !name.is_empty() && !COMMANDS.contains(name))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "src-tauri/build.rs: add {unlisted:?} to COMMANDS and an allow-* permission to \
+         src-tauri/capabilities/main.json"
+    );
+}

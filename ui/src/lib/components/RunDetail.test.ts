@@ -73,4 +73,24 @@ describe("RunDetail with a long response", () => {
     expect(queryByTestId("response-partial")).toBeNull();
     expect(queryByTestId("show-all")).toBeNull();
   });
+
+  it("never cuts the answer silently in the Thread tab: the head is marked, and Show all brings the whole", async () => {
+    mockIPC((cmd, args) => {
+      if (cmd === "thread_runs") return [];
+      if (cmd !== "response_piece") throw { code: "internal", message: `unexpected ${cmd}` };
+      const { startChar, maxChars } = args as { startChar: number; maxChars: number };
+      return points.slice(startChar, startChar + maxChars).join("");
+    });
+    const threaded = { ...summary, thread_id: "t1" };
+    const { getByTestId, getAllByTestId, queryByTestId } = render(RunDetail, {
+      props: { summary: threaded, run: head, responseTotal: points.length, error: null, query: null, oncopyresponse: noop, oncopyprompt: noop, onrerun: noop, ondelete: noop },
+    });
+    await fireEvent.click(getByTestId("tab-thread"));
+    const answer = () => getAllByTestId("thread-message").find((m) => m.dataset.role === "assistant")!;
+    expect(answer().querySelector("pre")!.textContent!.length).toBe(head.response.length);
+    expect(getByTestId("response-partial").textContent).toContain("Showing 65,536 of");
+    await fireEvent.click(getByTestId("show-all"));
+    await waitFor(() => expect(queryByTestId("response-partial")).toBeNull());
+    expect(answer().querySelector("pre")!.textContent).toBe(full);
+  });
 });
