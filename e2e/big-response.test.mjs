@@ -159,7 +159,12 @@ describe("Big responses in the real window", { timeout: 600_000 }, () => {
     // longest frame 30-127 ms; before, get_run sent the whole response in one call: 281 / 1,055 /
     // 3,346 ms with an 823 ms frame. The first run expanded in a session (the 100 KB one) and
     // the 50 MB head still miss 100 ms on some runs under load: todo until they do not.
-    it(`expands ${size.id} with its first screen at once and no frame held over 100 ms`, { todo: "response in pieces: first paint 88-168 ms (100 KB, the session's first expand), 53-69 ms (10 MB), 92-336 ms (50 MB); longest frame 30-127 ms; not yet under 100 ms on every run of this loaded machine" }, async () => {
+    // The session's first expand (100 KB) runs code the webview has not run yet (its JIT is off):
+    // todo while it misses; the 10 MB and 50 MB expands, after it, are held to the targets.
+    const todo = size.id === "big-100k"
+      ? "the session's first expand: first paint 88-168 ms, longest frame 63-127 ms over four runs of a loaded machine"
+      : false;
+    it(`expands ${size.id} with its first screen at once and no frame held over 100 ms`, { todo }, async () => {
       await driver.wait(until.elementLocated(By.css(`[data-testid=run-row][data-run-id="${size.id}"]`)), TIMEOUT);
       // Let the launch settle (pages, counts, prices) so the figures are the expand's own.
       await driver.sleep(1500);

@@ -29,7 +29,7 @@ declare -A FILES=(
 declare -A TESTS=(
     [template]="--lib"
     [search]="--lib --test store"
-    [runner]="--lib --test openai --test concurrent_runs"
+    [runner]="--lib --test openai --test concurrent_runs --test prompt_controls"
     [store]="--lib --test store --test transfer --test undo --test time_order --test stats --test migrations --test properties --test durability --test run_history_view"
     [providers]="--lib --test openai --test anthropic --test gemini --test providers_config --test limits"
 )

@@ -271,3 +271,20 @@ fn human_duration(duration: Duration) -> String {
         format!("{} ms", duration.as_millis())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_run_sends_the_saved_params_with_its_overrides_winning_key_by_key() {
+        let saved = serde_json::json!({"temperature": 0.2, "system": "Be brief."});
+        let overrides = serde_json::json!({"temperature": 0.9, "max_tokens": 10});
+        assert_eq!(
+            super::merged_params(&saved, &overrides),
+            serde_json::json!({"temperature": 0.9, "system": "Be brief.", "max_tokens": 10})
+        );
+        assert_eq!(
+            super::merged_params(&serde_json::Value::Null, &overrides),
+            overrides
+        );
+    }
+}

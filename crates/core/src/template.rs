@@ -127,5 +127,10 @@ mod tests {
         let parsed = parse_assignments(&["q=a=b", "empty="]).unwrap();
         assert_eq!(parsed, vals(&[("q", "a=b"), ("empty", "")]));
         assert!(parse_assignments(&["novalue"]).is_err());
+        // A pair needs a name before its `=`.
+        for nameless in ["=x", "  =x"] {
+            let err = parse_assignments(&[nameless]).unwrap_err().to_string();
+            assert!(err.contains("is not KEY=VALUE"), "{nameless}: {err}");
+        }
     }
 }

@@ -90,7 +90,7 @@ impl Store {
 
     /// Rates a run up or down, or clears its rating (`None`); returns its annotation.
     pub async fn set_rating(&self, id: &RunId, rating: Option<Rating>) -> Result<Annotation> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         let seq = seq_of(&mut tx, id).await?;
         let current = annotation_of(&mut tx, seq).await?;
         write(&mut tx, seq, rating, current.note.as_deref()).await?;
@@ -102,7 +102,7 @@ impl Store {
     /// Sets a run's note, or clears it (`None` or blank); returns its annotation.
     pub async fn set_note(&self, id: &RunId, note: Option<&str>) -> Result<Annotation> {
         let note = normalize_note(note)?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         let seq = seq_of(&mut tx, id).await?;
         let current = annotation_of(&mut tx, seq).await?;
         write(&mut tx, seq, current.rating, note.as_deref()).await?;

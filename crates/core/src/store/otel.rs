@@ -248,7 +248,7 @@ impl Store {
         if seqs.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         let mut query = QueryBuilder::<Sqlite>::new("DELETE FROM otel_outbox WHERE seq IN (");
         let mut list = query.separated(", ");
         for seq in seqs {

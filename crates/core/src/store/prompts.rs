@@ -134,7 +134,7 @@ impl Store {
             version: 1,
         };
         let params = params_text(&new.params)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         sqlx::query(
             "INSERT INTO prompts (id, name, template, default_model, created_at, updated_at, active_at, params) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -436,7 +436,7 @@ impl Store {
 
     /// Deletes a prompt and, by cascade, its runs; returns how many runs went with it.
     pub async fn delete_prompt(&self, id: &PromptId) -> Result<u64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         let (runs,): (i64,) = sqlx::query_as("SELECT count(*) FROM runs WHERE prompt_id = ?")
             .bind(id.as_str())
             .fetch_one(&mut *tx)

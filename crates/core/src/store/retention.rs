@@ -178,7 +178,7 @@ impl Store {
     /// Saves a rule, replacing the rule of the same kind for the same scope; returns it.
     pub async fn set_retention_rule(&self, rule: &NewRetentionRule) -> Result<RetentionRule> {
         rule.validate()?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         if let Some(prompt) = &rule.prompt_id {
             let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM prompts WHERE id = ?")
                 .bind(prompt.as_str())

@@ -441,7 +441,7 @@ impl Store {
 
     /// Deletes the runs with these ids; returns how many existed.
     pub async fn delete_runs(&self, ids: &[RunId]) -> Result<u64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         let mut deleted = 0;
         for id in ids {
             deleted += sqlx::query("DELETE FROM runs WHERE id = ?")

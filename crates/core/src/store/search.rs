@@ -162,7 +162,24 @@ fn clean_snippet(snippet: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::fts_query;
+    use super::{clean_snippet, fts_query, HIT_END, HIT_START};
+
+    #[test]
+    fn a_snippet_keeps_whole_marker_pairs_only_and_sits_on_one_line() {
+        let (s, e) = (HIT_START, HIT_END);
+        assert_eq!(
+            clean_snippet(&format!("a {s}hit{e} b")),
+            format!("a {s}hit{e} b")
+        );
+        // Markers that came from the text itself: a start with no end after it, an end with no
+        // start, a start inside a pair, a start after a lone end.
+        assert_eq!(clean_snippet(&format!("x{s}y")), "xy");
+        assert_eq!(clean_snippet(&format!("x{e}y")), "xy");
+        assert_eq!(clean_snippet(&format!("{s}a{s}b{e}")), format!("{s}ab{e}"));
+        assert_eq!(clean_snippet(&format!("{e}{s}x")), "x");
+        // Control characters become spaces, and runs of spaces one.
+        assert_eq!(clean_snippet("a\nb\t\tc   d"), "a b c d");
+    }
 
     #[test]
     fn quotes_every_word_and_prefixes_the_last() {
@@ -174,5 +191,12 @@ mod tests {
         assert_eq!(fts_query(" \" * ( - "), None);
         assert_eq!(fts_query("borro )").unwrap(), r#""borro"*"#);
         assert_eq!(fts_query("a\u{0}b").unwrap(), r#""a" "b"*"#);
+        // Beyond ASCII, spaces (no-break, ideographic) and control characters separate words too.
+        assert_eq!(fts_query("rust\u{a0}async").unwrap(), r#""rust" "async"*"#);
+        assert_eq!(fts_query("東京\u{3000}大阪").unwrap(), r#""東京" "大阪"*"#);
+        assert_eq!(fts_query("a\u{85}b").unwrap(), r#""a" "b"*"#);
+        assert_eq!(fts_query("a\u{9f}b").unwrap(), r#""a" "b"*"#);
+        // Other non-ASCII characters stay inside the word.
+        assert_eq!(fts_query("café—bar").unwrap(), r#""café—bar"*"#);
     }
 }

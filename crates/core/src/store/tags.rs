@@ -70,7 +70,7 @@ impl Store {
     /// Tags a run; returns its annotation. Tags are normalized (see [`normalize_tag`]).
     pub async fn add_tags(&self, id: &RunId, tags: &[String]) -> Result<Annotation> {
         let tags = normalize_all(tags)?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         let seq = seq_of(&mut tx, id).await?;
         insert(&mut tx, seq, &tags).await?;
         let annotation = annotation_of(&mut tx, seq).await?;
@@ -81,7 +81,7 @@ impl Store {
     /// Takes tags off a run (tags it does not have are ignored); returns its annotation.
     pub async fn remove_tags(&self, id: &RunId, tags: &[String]) -> Result<Annotation> {
         let tags = normalize_all(tags)?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         let seq = seq_of(&mut tx, id).await?;
         for tag in &tags {
             sqlx::query("DELETE FROM run_tags WHERE seq = ? AND tag = ?")

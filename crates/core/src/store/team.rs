@@ -193,7 +193,7 @@ impl Store {
     /// Forgets the team server. Prompts and runs pulled from it stay; nothing more is recorded
     /// for it (deletions from now on stay local).
     pub async fn unlink_team(&self) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         let done = sqlx::query("DELETE FROM team_link")
             .execute(&mut *tx)
             .await?;
@@ -361,7 +361,7 @@ impl Store {
     /// in one transaction: a pull killed half-way leaves the database as before that batch, and
     /// applying a batch twice changes nothing more.
     pub async fn apply_pulled(&self, changes: &[PulledChange], cursor: i64) -> Result<PullApplied> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = crate::store::WriteTx::begin(self.pool()).await?;
         let mut applied = PullApplied::default();
         let mut i = 0;
         while i < changes.len() {
