@@ -53,6 +53,11 @@ async fn cancellation_keeps_partial_text() {
 }
 
 #[tokio::test]
+async fn partial_answer_is_written_by_size_not_at_every_piece() {
+    wire::partial_answer_is_written_by_size_not_at_every_piece(KIND).await;
+}
+
+#[tokio::test]
 async fn ten_megabytes_are_stored_whole() {
     wire::ten_megabytes_are_stored_whole(KIND).await;
 }

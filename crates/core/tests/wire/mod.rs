@@ -1097,6 +1097,68 @@ pub async fn cancellation_keeps_partial_text(kind: ProviderKind) {
     );
 }
 
+/// A streaming run's partial answer is written once 64 KiB have come since the last write (or a
+/// second has passed), not at every piece: 10 KB and a pause leave nothing written; 60 KB more make
+/// the stored partial 70 KB, before the answer ends.
+pub async fn partial_answer_is_written_by_size_not_at_every_piece(kind: ProviderKind) {
+    let small = "s".repeat(10_000);
+    let large = "l".repeat(60_000);
+    let events = stream_events(kind, &[&small, &large, "zzfinal"], Some((1, 2)));
+    let at = |needle: &str| events.iter().position(|e| e.contains(needle)).unwrap();
+    let (large_at, final_at) = (at("llll"), at("zzfinal"));
+    let pause = Duration::from_millis(600);
+    // The later pause first: each one inserted shifts the steps after it.
+    let reply = Reply::sse(events.clone())
+        .wait_before(final_at, pause)
+        .wait_before(large_at, pause);
+    let server = TestServer::always(reply).await;
+    let (_dir, store, _) = file_store().await;
+    let model = configure(&store, "remote", kind, &server).await;
+    let provider = providers::for_model(&store, &FixedKey(Some(TEST_KEY.into())), &model)
+        .await
+        .unwrap();
+    let spec = RunSpec::new("x", model.clone());
+    let id = spec.id.clone();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let run = async {
+        let run = runner::execute(&store, provider, spec, CancellationToken::new(), |_| {})
+            .await
+            .unwrap();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        run
+    };
+    let watch = async {
+        let mut seen = Vec::new();
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            if let Ok(stored) = store.run(&id).await {
+                if stored.summary.status == RunStatus::Running {
+                    seen.push(stored.response.chars().count());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        seen
+    };
+    let (run, seen) = tokio::join!(run, watch);
+    assert_eq!(run.summary.status, RunStatus::Success);
+    assert!(
+        seen.iter().all(|&n| n == 0 || n == 70_000),
+        "partials written: {:?}",
+        dedup(&seen)
+    );
+    assert!(
+        seen.contains(&70_000),
+        "partials written: {:?}",
+        dedup(&seen)
+    );
+}
+
+fn dedup(seen: &[usize]) -> Vec<usize> {
+    let mut out = seen.to_vec();
+    out.dedup();
+    out
+}
+
 /// 10 MB of text, streamed in 4 KiB pieces and as one plain body: stored whole.
 pub async fn ten_megabytes_are_stored_whole(kind: ProviderKind) {
     const PIECE: usize = 4096;
