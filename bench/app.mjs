@@ -6,7 +6,10 @@
 // Env: PROMPTLINE_APP (binary), APPBENCH_DB (database), APPBENCH_LAUNCHES (default 7),
 //      APPBENCH_CLICKS (default 20), APPBENCH_PAGES (default 8),
 //      APPBENCH_SCROLL_SPEED (px/s, default 3000), APPBENCH_SCROLL_SECONDS (default 20),
-//      APPBENCH_SMAPS (a folder: keep each process's /proc/PID/smaps at each snapshot).
+//      APPBENCH_SMAPS (a folder: keep each process's /proc/PID/smaps at each snapshot),
+//      APPBENCH_MODE=launch (only the launches, then APPBENCH_IDLE_SECONDS (default 5) of memory
+//      samples with the window left alone: the floors bench/app.sh measures the app against),
+//      APPBENCH_READY (the selector that means "first screen shown", default a run row).
 
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -27,7 +30,11 @@ const SCROLL_SPEED = Number(process.env.APPBENCH_SCROLL_SPEED ?? 3000);
 const SCROLL_SECONDS = Number(process.env.APPBENCH_SCROLL_SECONDS ?? 20);
 /** How often the memory is sampled during the interactions, for its peak. */
 const SAMPLE_MS = 200;
+const MODE = process.env.APPBENCH_MODE ?? "full";
+const IDLE_SECONDS = Number(process.env.APPBENCH_IDLE_SECONDS ?? 5);
+const READY = process.env.APPBENCH_READY ?? "[data-testid=run-row]";
 if (!DB) throw new Error("APPBENCH_DB is not set");
+if (!["full", "launch"].includes(MODE)) throw new Error(`APPBENCH_MODE is ${MODE}: use full or launch`);
 
 const log = (...a) => console.error("[app.mjs]", ...a);
 const children = new Set();
@@ -175,19 +182,20 @@ async function session() {
     })
     .build();
   const tSession = performance.now();
-  // Poll (10 ms) until the first run row is in the DOM.
+  // Poll (10 ms) until the first run row (or what READY names) is in the DOM.
   let rows = 0;
   let seenAt = null;
   for (;;) {
     try {
       [rows, seenAt] = await driver.executeScript(
-        "return [document.querySelectorAll('[data-testid=run-row]').length, performance.now()];",
+        "return [document.querySelectorAll(arguments[0]).length, performance.now()];",
+        READY,
       );
     } catch {
       rows = 0;
     }
     if (rows > 0) break;
-    if (performance.now() - t0 > 30_000) throw new Error("no run row within 30 s");
+    if (performance.now() - t0 > 30_000) throw new Error(`no ${READY} within 30 s`);
     await sleep(10);
   }
   const tRow = performance.now();
@@ -241,7 +249,7 @@ const EXPAND = `
     obs.disconnect();
     const tDom = performance.now();
     requestAnimationFrame(() => done({ kind, domMs: tDom - t0, frameMs: performance.now() - t0,
-      ipcMs: window.__benchIpc.filter((c) => c.cmd === 'get_run').reduce((a, c) => a + c.ms, 0) }));
+      ipcMs: window.__benchIpc.filter((c) => c.cmd === 'get_run' || c.cmd === 'get_run_head').reduce((a, c) => a + c.ms, 0) }));
   };
   const obs = new MutationObserver(() => { const k = ready(); if (k) finish(k); });
   obs.observe(document.body, { childList: true, subtree: true, characterData: true });
@@ -346,7 +354,14 @@ for (let i = 0; i < LAUNCHES; i++) {
   launches.push(s.launch);
   await sleep(300);
   memAfterFirst.push(memory(s.driverPid, `first-${i + 1}`));
-  if (i === LAUNCHES - 1) {
+  if (MODE === "launch" && i === LAUNCHES - 1) {
+    // The floor's memory: the window left alone after its first screen (what a launch costs).
+    const sampler = memoryPeak(s.driverPid);
+    sampler.phase("idle");
+    await sleep(IDLE_SECONDS * 1000);
+    memAfterScroll = memory(s.driverPid, "idle");
+    memPeak = sampler.stop();
+  } else if (i === LAUNCHES - 1) {
     // The interactions, on the last launch (the app has settled after a short pause).
     await sleep(1000);
     const sampler = memoryPeak(s.driverPid);

@@ -6,6 +6,11 @@
 #
 # Env: APPBENCH_N (runs, default 100000), APPBENCH_DIR (db cache, default /tmp/appbench),
 #      APPBENCH_SKIP_BUILD=1 (use the binaries as they are), APPBENCH_LAUNCHES / _CLICKS / _PAGES.
+#
+# Then the floors of issue 11, on the same machine in the same run: the same launches of an empty
+# Tauri window with the app's webview settings (bench/empty-window), and of the app on an empty
+# database; their memory is sampled for APPBENCH_IDLE_SECONDS with the window left alone. The
+# report gives the app's launch and memory as ratios to them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +21,7 @@ DB="$DIR/${N%000}k.db"
 JSONL="bench/data/runs-$N.jsonl"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 APP="$CARGO_TARGET_DIR/release/promptline-app"
+FLOOR="$CARGO_TARGET_DIR/release/promptline-empty-window"
 CLI="$CARGO_TARGET_DIR/release/promptline"
 
 for tool in tauri-driver WebKitWebDriver xvfb-run sqlite3; do
@@ -24,8 +30,10 @@ done
 
 if [ "${APPBENCH_SKIP_BUILD:-0}" != 1 ]; then
   npm run build
-  # The same build as scripts/dist.sh (make dist, make test-dist): both binaries in one cargo run.
-  cargo build --release -p promptline-app -p promptline-cli --features promptline-app/custom-protocol
+  # The same build as scripts/dist.sh (make dist, make test-dist): both binaries in one cargo run,
+  # with the floor beside them (it asks for nothing the app does not, so nothing is rebuilt).
+  cargo build --release -p promptline-app -p promptline-cli -p promptline-empty-window \
+    --features promptline-app/custom-protocol,promptline-empty-window/custom-protocol
 fi
 
 # The database, cached between runs: re-used when it holds exactly N runs.
@@ -49,10 +57,22 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 out=$(mktemp)
 PROMPTLINE_APP="$APP" APPBENCH_DB="$DB" \
   xvfb-run -a -s "-screen 0 1440x900x24" node bench/app.mjs >"$out"
+# The floors, right after: an empty Tauri window, and the app on an empty database.
+floor_window=$(mktemp)
+floor_empty=$(mktemp)
+empty_dir=$(mktemp -d)
+"$CLI" --db "$empty_dir/empty.db" history -n 1 >/dev/null
+echo "app bench: floor 1, an empty Tauri window" >&2
+PROMPTLINE_APP="$FLOOR" APPBENCH_DB="$empty_dir/unused.db" APPBENCH_MODE=launch APPBENCH_READY='[data-testid=ready]' \
+  xvfb-run -a -s "-screen 0 1440x900x24" node bench/app.mjs >"$floor_window"
+echo "app bench: floor 2, the app on an empty database" >&2
+PROMPTLINE_APP="$APP" APPBENCH_DB="$empty_dir/empty.db" APPBENCH_MODE=launch APPBENCH_READY='[data-testid=history-empty]' \
+  xvfb-run -a -s "-screen 0 1440x900x24" node bench/app.mjs >"$floor_empty"
+rm -rf "$empty_dir"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 CMD="bench/app.sh${APPBENCH_SKIP_BUILD:+ (APPBENCH_SKIP_BUILD=$APPBENCH_SKIP_BUILD)}"
-RESULT="$out" RUNS="$have" DBPATH="$DB" LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CMD="$CMD" \
+RESULT="$out" FLOOR_WINDOW="$floor_window" FLOOR_EMPTY="$floor_empty" RUNS="$have" DBPATH="$DB" LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CMD="$CMD" \
   node --input-type=module -e '
 import { readFileSync, writeFileSync } from "node:fs";
 import { execSync } from "node:child_process";
@@ -79,7 +99,7 @@ const sc = r.memory.afterScroll;
 const L = r.launch.wallMs, E = r.expand.frameMs, P = r.nextPage.frameMs;
 const why = {
   launch: L.median > 1000 ? " — includes WebDriver session setup and WebKit process start; see breakdown" : "",
-  expand: E.median > 50 ? ` — get_run IPC is ${f(r.expand.ipcMs.median)} ms of it; the rest is in the webview (markdown render, layout, paint)` : "",
+  expand: E.median > 50 ? ` — get_run_head IPC is ${f(r.expand.ipcMs.median)} ms of it; the rest is in the webview (markdown render, layout, paint)` : "",
   page: P.median > 50 ? ` — runs_page IPC (query + serialization + hop) is ${f(r.nextPage.ipcMs.median)} ms of it; the rest is in the webview (rendering the rows scrolled into view, the page, paint)` : "",
   mem: ` — ${peakParts.when}: app process ${f(peakParts.app)} MB + WebKit processes ${f(peakParts.webkit)} MB${pssPeak > 300 ? "; see the notes" : ""}`,
 };
@@ -87,6 +107,31 @@ const S = r.scroll;
 const scrollRows = S ? `| Scrolling steadily at ${S.speedPxPerS.toLocaleString("en")} px/s for ${S.seconds.toFixed(0)} s (${S.rows} runs, ${S.pages} pages): time spent at the end waiting for a page | ${f(S.waitedMs)} ms | | ${S.waits.length ? f(Math.max(...S.waits)) + " ms" : "—"} | ${S.pages} | 50 ms | ${verdict(S.waitedMs / Math.max(1, S.pages), 50)} — pages are asked for 3 screens before the end |
 | ↳ frame interval while scrolling (p95 ${f(S.p95FrameMs)} ms) | ${f(S.frameMs.median)} ms | ${f(S.frameMs.min)} ms | ${f(S.frameMs.max)} ms | ${S.frameMs.n} | | |
 ` : "";
+// The floors: launch median and memory peak (PSS of the process tree) of each.
+const floorOf = (file) => {
+  const x = JSON.parse(readFileSync(file, "utf8"));
+  const snaps = [...x.memory.afterFirstPage, x.memory.afterScroll].filter(Boolean).map((m) => m.app.pssMB + m.webkit.pssMB);
+  return { launch: x.launch.wallMs, peak: Math.max(...snaps, x.memory.peak?.pssMB ?? 0), appMB: x.memory.peak?.appMB, webkitMB: x.memory.peak?.webkitMB };
+};
+const win = floorOf(process.env.FLOOR_WINDOW), empty = floorOf(process.env.FLOOR_EMPTY);
+const ratio = (a, b) => (a / b).toFixed(2) + "×";
+const floors = `## Against the floors (issue 11)
+
+Measured in the same run, right after the figures above: the same launches (same WebDriver
+polling, same window size, same webview settings) of an empty Tauri window
+(\`bench/empty-window\`: one paragraph, the app'"'"'s WebKit settings) and of the app on an empty
+database (first screen: the empty history); their memory is sampled every 200 ms for the idle
+seconds after the first screen, with the window left alone.
+
+| What | App at ${Number(process.env.RUNS).toLocaleString("en")} runs | App, empty database | Empty Tauri window | Ratio | Target | |
+|---|---:|---:|---:|---:|---:|---|
+| Launch → first screen, median of ${L.n} | ${f(L.median)} ms | ${f(empty.launch.median)} ms | ${f(win.launch.median)} ms | ${ratio(L.median, win.launch.median)} of the empty window | 1.5× | ${verdict(L.median / win.launch.median, 1.5)} |
+| Memory peak, PSS of app + WebKit | ${f(pssPeak)} MB | ${f(empty.peak)} MB (app ${f(empty.appMB)} + WebKit ${f(empty.webkitMB)}) | ${f(win.peak)} MB (window ${f(win.appMB)} + WebKit ${f(win.webkitMB)}) | ${ratio(pssPeak, empty.peak)} of the app on an empty database; ${ratio(pssPeak, win.peak)} of the empty window | 1.1× | ${verdict(pssPeak / empty.peak, 1.1)} |
+
+The memory ratio is to the app on an empty database (the issue'"'"'s "floor with an empty database"):
+what 100,000 runs and the interactions above add to the app itself. Raw launches (ms): empty
+database ${JSON.stringify(empty.launch.all)}; empty window ${JSON.stringify(win.launch.all)}.
+`;
 const md = `# Desktop app at ${Number(process.env.RUNS).toLocaleString("en")} runs
 
 Issue 5 targets, measured by \`bench/app.sh\` (release build, real window under Xvfb, driven
@@ -99,7 +144,7 @@ through tauri-driver + WebKitWebDriver; see the script header for what it does).
 | ↳ in page: navigation start → first run row in DOM | ${f(r.launch.pageNavToRowMs.median)} ms | ${f(r.launch.pageNavToRowMs.min)} ms | ${f(r.launch.pageNavToRowMs.max)} ms | ${L.n} | | |
 | Click → expanded entry (response in DOM, next frame) | ${f(E.median)} ms | ${f(E.min)} ms | ${f(E.max)} ms | ${E.n} | 50 ms | ${verdict(E.median, 50)}${why.expand} |
 | ↳ response in DOM (before the frame) | ${f(r.expand.domMs.median)} ms | ${f(r.expand.domMs.min)} ms | ${f(r.expand.domMs.max)} ms | ${r.expand.domMs.n} | | |
-| ↳ get_run IPC (fetch to ipc://localhost/get_run until its response) | ${f(r.expand.ipcMs.median)} ms | ${f(r.expand.ipcMs.min)} ms | ${f(r.expand.ipcMs.max)} ms | ${r.expand.ipcMs.n} | | |
+| ↳ get_run_head IPC (fetch to ipc://localhost/get_run_head until its response) | ${f(r.expand.ipcMs.median)} ms | ${f(r.expand.ipcMs.min)} ms | ${f(r.expand.ipcMs.max)} ms | ${r.expand.ipcMs.n} | | |
 | Jump to the end → next page rendered (next frame; the page is not loaded yet) | ${f(P.median)} ms | ${f(P.min)} ms | ${f(P.max)} ms | ${P.n} | 50 ms | ${verdict(P.median, 50)}${why.page} |
 | ↳ rows in DOM (before the frame) | ${f(r.nextPage.domMs.median)} ms | ${f(r.nextPage.domMs.min)} ms | ${f(r.nextPage.domMs.max)} ms | ${r.nextPage.domMs.n} | | |
 | ↳ runs_page IPC (fetch to ipc://localhost/runs_page until its response) | ${f(r.nextPage.ipcMs.median)} ms | ${f(r.nextPage.ipcMs.min)} ms | ${f(r.nextPage.ipcMs.max)} ms | ${r.nextPage.ipcMs.n} | | |
@@ -107,6 +152,7 @@ ${scrollRows}| Memory: PSS (shared pages split) of the app + WebKit processes, p
 | ↳ largest of the snapshots below | ${f(pssMax)} MB | ${f(Math.min(...pssAll))} MB | | ${pssAll.length} | | |
 | Peak RSS (VmHWM), app + WebKit processes (shared libraries counted in each) | ${f(peakApp + peakWk)} MB | | | | | not the target'"'"'s figure, see below |
 
+${floors}
 Memory, MB (VmRSS now / VmHWM peak, from /proc of the process tree under tauri-driver):
 
 | When | App RSS | App peak | App PSS | WebKit RSS | WebKit peak | WebKit PSS | WebKit processes (peak MB) |
@@ -171,4 +217,4 @@ Raw per-sample figures (ms): launch ${JSON.stringify(L.all)}; expand ${JSON.stri
 writeFileSync("bench/APP_RESULTS.md", md);
 process.stdout.write(md);
 '
-rm -f "$out"
+rm -f "$out" "$floor_window" "$floor_empty"

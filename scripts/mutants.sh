@@ -5,6 +5,7 @@
 #
 #   make mutants                          # every module below, one after another
 #   bash scripts/mutants.sh template      # one module (template, search, runner, store, providers)
+#   bash scripts/mutants.sh store-stats   # one group of the store (store = all of them; providers too)
 #
 # Each module's mutants run only the test binaries that exercise it (listed below), with a
 # per-mutant timeout; results go to mutants.out/<module>/ (gitignored). The figures and the
@@ -18,30 +19,58 @@ if ! cargo mutants --version >/dev/null 2>&1; then
     cargo install --locked cargo-mutants
 fi
 
-# module -> (files, test binaries of promptline-core that exercise them)
+# module -> (files, test binaries of promptline-core that exercise them). The store and the
+# providers are cut into groups, each with the tests that reach it: every mutant then builds and
+# runs only those (a provider's wire tests take seconds; the connect-limit test alone takes 10 s).
 declare -A FILES=(
     [template]="crates/core/src/template.rs"
     [search]="crates/core/src/store/search.rs"
     [runner]="crates/core/src/runner.rs"
-    [store]="crates/core/src/store/*.rs"
-    [providers]="crates/core/src/providers/*.rs"
+    [store-runs]="crates/core/src/store/mod.rs crates/core/src/store/runs.rs crates/core/src/store/filter.rs crates/core/src/store/time_key.rs crates/core/src/store/identity.rs crates/core/src/store/in_flight.rs crates/core/src/store/source.rs crates/core/src/store/durability.rs"
+    [store-prompts]="crates/core/src/store/prompts.rs crates/core/src/store/desktop.rs crates/core/src/store/providers.rs"
+    [store-curate]="crates/core/src/store/annotations.rs crates/core/src/store/tags.rs crates/core/src/store/deletions.rs crates/core/src/store/retention.rs crates/core/src/store/storage.rs"
+    [store-stats]="crates/core/src/store/stats.rs crates/core/src/store/rollups.rs crates/core/src/store/costs.rs crates/core/src/store/user_prices.rs"
+    [store-transfer]="crates/core/src/store/transfer.rs crates/core/src/store/response_pieces.rs"
+    [store-otel]="crates/core/src/store/otel.rs"
+    [store-team]="crates/core/src/store/team.rs"
+    [providers-openai]="crates/core/src/providers/openai.rs"
+    [providers-anthropic]="crates/core/src/providers/anthropic.rs"
+    [providers-gemini]="crates/core/src/providers/gemini.rs"
+    [providers-shared]="crates/core/src/providers/mod.rs crates/core/src/providers/http.rs crates/core/src/providers/sse.rs crates/core/src/providers/echo.rs"
 )
 declare -A TESTS=(
     [template]="--lib"
     [search]="--lib --test store"
     [runner]="--lib --test openai --test concurrent_runs --test prompt_controls"
-    [store]="--lib --test store --test transfer --test undo --test time_order --test stats --test migrations --test properties --test durability --test run_history_view"
-    [providers]="--lib --test openai --test anthropic --test gemini --test providers_config --test limits"
+    [store-runs]="--lib --test store --test time_order --test properties --test run_history_view --test concurrent_runs --test migrations --test durability"
+    [store-prompts]="--lib --test store --test prompt_controls --test undo --test providers_config --test migrations"
+    [store-curate]="--lib --test store --test annotations --test undo --test retention --test rollups"
+    [store-stats]="--lib --test stats --test rollups --test prices --test annotations"
+    [store-transfer]="--lib --test transfer --test properties --test llm_import --test response_pieces"
+    [store-otel]="--lib --test otel --test keys_never_leak --test otlp_bound_headers"
+    [store-team]="--lib --test team"
+    [providers-openai]="--lib --test openai"
+    [providers-anthropic]="--lib --test anthropic"
+    [providers-gemini]="--lib --test gemini"
+    [providers-shared]="--lib --test openai --test anthropic --test gemini --test providers_config --test limits"
 )
-ORDER=(template search runner store providers)
+STORE=(store-runs store-prompts store-curate store-stats store-transfer store-otel store-team)
+PROVIDERS=(providers-openai providers-anthropic providers-gemini providers-shared)
+ORDER=(template search runner "${STORE[@]}" "${PROVIDERS[@]}")
 
-modules=("$@")
+modules=()
+for arg in "$@"; do
+    case $arg in
+        store) modules+=("${STORE[@]}") ;;
+        providers) modules+=("${PROVIDERS[@]}") ;;
+        *) modules+=("$arg") ;;
+    esac
+done
 ((${#modules[@]})) || modules=("${ORDER[@]}")
 for module in "${modules[@]}"; do
-    [[ -v FILES[$module] ]] || { echo "unknown module $module: use one of ${ORDER[*]}" >&2; exit 2; }
+    [[ -v FILES[$module] ]] || { echo "unknown module $module: use one of ${ORDER[*]} (store and providers = all their groups)" >&2; exit 2; }
     file_args=()
     for f in ${FILES[$module]}; do
-        [[ $f == crates/core/src/store/durability.rs ]] && continue
         file_args+=(--file "$f")
     done
     echo "== mutants of $module" >&2

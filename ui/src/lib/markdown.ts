@@ -91,10 +91,10 @@ export function renderMarkdown(source: string): string {
 }
 
 /**
- * Renders a little markdown of each common kind, off-screen and thrown away: the first response a
- * session shows otherwise pays for the parser's and sanitizer's first run (set-up, cold code in
- * a webview without its optimising JIT) before its first screen paints.
+ * A little markdown of each common kind (heading, emphasis, bold, code, link, list, code block),
+ * which the app renders hidden once after launch: the first response a session shows would
+ * otherwise pay for the parser's and sanitizer's first run (set-up, cold code in a webview without
+ * its optimising JIT) and for its fonts before its first screen paints.
  */
-export function warmUp(): void {
-  renderMarkdownNodes("## Heading\n\nSome *emphasis*, **bold**, `code` and a [link](https://example.com).\n\n- one\n- two\n\n```rust\nfn main() {}\n```\n", "warm");
-}
+export const WARM_UP_SOURCE =
+  "## Heading\n\nSome *emphasis*, **bold**, `code` and a [link](https://example.com).\n\n- one\n- two\n\n```rust\nfn main() {}\n```\n";
