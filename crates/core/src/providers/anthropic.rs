@@ -329,4 +329,87 @@ mod tests {
         assert_eq!(usage.input_tokens, Some(105));
         assert_eq!(usage.output_tokens, Some(7));
     }
+
+    fn api() -> Api {
+        Api::new("anthropic", "https://api.example.test/v1", None, None)
+    }
+
+    fn sse(data: Value) -> SseEvent {
+        SseEvent {
+            event: data["type"].as_str().unwrap_or("message").to_owned(),
+            data: data.to_string(),
+            id: None,
+        }
+    }
+
+    #[test]
+    fn cache_writes_and_reads_both_count_as_input() {
+        let usage = usage_of(&json!({
+            "input_tokens": 5,
+            "cache_creation_input_tokens": 20,
+            "cache_read_input_tokens": 100,
+            "output_tokens": 7
+        }));
+        assert_eq!(usage.input_tokens, Some(125));
+        assert_eq!(usage.details.cache_write_tokens, Some(20));
+        assert_eq!(usage.details.cached_tokens, Some(100));
+    }
+
+    #[test]
+    fn an_error_inside_the_stream_has_the_status_its_type_stands_for() {
+        for (kind, status) in [
+            ("invalid_request_error", 400),
+            ("authentication_error", 401),
+            ("permission_error", 403),
+            ("not_found_error", 404),
+            ("request_too_large", 413),
+            ("rate_limit_error", 429),
+            ("api_error", 500),
+            ("overloaded_error", 529),
+        ] {
+            let error = stream_error(
+                &api(),
+                &json!({"type": "error", "error": {"type": kind, "message": "It failed."}}),
+            );
+            assert_eq!(error.http_status, Some(status), "{kind}");
+            assert!(
+                error.message.contains(&format!("It failed ({kind})")),
+                "{}",
+                error.message
+            );
+        }
+        assert_eq!(status_of("something_new"), None);
+    }
+
+    #[test]
+    fn a_stream_error_says_what_to_do_when_waiting_helps() {
+        let message = |kind: &str| {
+            stream_error(&api(), &json!({"error": {"type": kind, "message": "x"}})).message
+        };
+        assert!(
+            message("overloaded_error").contains("anthropic is overloaded; try again in a moment")
+        );
+        assert!(message("rate_limit_error").contains("; wait a moment before trying again"));
+        assert!(message("api_error").contains("anthropic's server failed; try again later"));
+        assert!(!message("invalid_request_error").contains("again"));
+    }
+
+    #[test]
+    fn the_stream_is_done_at_message_stop_not_before() {
+        let mut decoder = EventDecoder::default();
+        let mut out = Vec::new();
+        decoder
+            .event(
+                &api(),
+                &sse(json!({"type": "message_start", "message": {}})),
+                &mut out,
+            )
+            .unwrap();
+        assert!(!decoder.done());
+        decoder
+            .event(&api(), &sse(json!({"type": "message_stop"})), &mut out)
+            .unwrap();
+        assert!(decoder.done());
+        assert!(decoder.end(&api(), false).is_ok());
+    }
 }

@@ -342,4 +342,29 @@ mod tests {
             json!({"temperature": 0.1, "maxOutputTokens": 20, "stopSequences": ["END"]})
         );
     }
+
+    #[test]
+    fn only_a_stop_string_becomes_a_list() {
+        let body = request_body(&ProviderRequest {
+            model: "gemini-2.0-flash".into(),
+            prompt: "Hi".into(),
+            params: json!({"stop": "END", "responseMimeType": "application/json"}),
+            stream: false,
+        });
+        assert_eq!(body["generationConfig"]["stopSequences"], json!(["END"]));
+        assert_eq!(
+            body["generationConfig"]["responseMimeType"],
+            json!("application/json")
+        );
+    }
+
+    #[test]
+    fn thinking_counts_as_output() {
+        let usage = usage_of(&json!({"usageMetadata": {
+            "promptTokenCount": 4, "candidatesTokenCount": 10, "thoughtsTokenCount": 5
+        }}))
+        .unwrap();
+        assert_eq!(usage.output_tokens, Some(15));
+        assert_eq!(usage.details.reasoning_tokens, Some(5));
+    }
 }

@@ -253,4 +253,51 @@ mod tests {
         });
         assert!(plain.get("stream_options").is_none());
     }
+
+    fn api() -> Api {
+        Api::new("openai", "https://api.example.test/v1", None, None)
+    }
+
+    fn data(text: &str) -> SseEvent {
+        SseEvent {
+            event: "message".into(),
+            data: text.into(),
+            id: None,
+        }
+    }
+
+    #[test]
+    fn the_stream_is_done_at_done_and_may_end_at_a_finish_reason_alone() {
+        let finish = r#"{"choices":[{"delta":{},"finish_reason":"stop"}]}"#;
+        let mut out = Vec::new();
+
+        let mut decoder = ChunkDecoder::default();
+        decoder.event(&api(), &data(finish), &mut out).unwrap();
+        assert!(
+            !decoder.done(),
+            "a finish reason alone does not stop the reading"
+        );
+        assert!(
+            decoder.end(&api(), false).is_ok(),
+            "a server that closes without [DONE]"
+        );
+
+        let mut decoder = ChunkDecoder::default();
+        decoder.event(&api(), &data("[DONE]"), &mut out).unwrap();
+        assert!(decoder.done());
+        assert!(
+            decoder.end(&api(), false).is_ok(),
+            "[DONE] without a finish reason"
+        );
+
+        let mut decoder = ChunkDecoder::default();
+        decoder
+            .event(
+                &api(),
+                &data(r#"{"choices":[{"delta":{"content":"Hi"}}]}"#),
+                &mut out,
+            )
+            .unwrap();
+        assert!(decoder.end(&api(), false).is_err(), "cut off: neither came");
+    }
 }
