@@ -7,10 +7,11 @@
 # Env: APPBENCH_N (runs, default 100000), APPBENCH_DIR (db cache, default /tmp/appbench),
 #      APPBENCH_SKIP_BUILD=1 (use the binaries as they are), APPBENCH_LAUNCHES / _CLICKS / _PAGES.
 #
-# Then the floors of issue 11, on the same machine in the same run: the same launches of an empty
-# Tauri window with the app's webview settings (bench/empty-window), and of the app on an empty
-# database; their memory is sampled for APPBENCH_IDLE_SECONDS with the window left alone. The
-# report gives the app's launch and memory as ratios to them.
+# Then the floors of issue 11, on the same machine in the same run, in APPBENCH_ROUNDS (7) rounds
+# of one launch each in turn: an empty Tauri window with the app's webview settings
+# (bench/empty-window), the app on these runs, and the app on an empty database; each one's
+# memory is sampled for APPBENCH_IDLE_SECONDS with the window left alone. The report gives the
+# app's launch and memory as ratios to them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,22 +58,28 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 out=$(mktemp)
 PROMPTLINE_APP="$APP" APPBENCH_DB="$DB" \
   xvfb-run -a -s "-screen 0 1440x900x24" node bench/app.mjs >"$out"
-# The floors, right after: an empty Tauri window, and the app on an empty database.
-floor_window=$(mktemp)
-floor_empty=$(mktemp)
-empty_dir=$(mktemp -d)
-"$CLI" --db "$empty_dir/empty.db" history -n 1 >/dev/null
-echo "app bench: floor 1, an empty Tauri window" >&2
-PROMPTLINE_APP="$FLOOR" APPBENCH_DB="$empty_dir/unused.db" APPBENCH_MODE=launch APPBENCH_READY='[data-testid=ready]' \
-  xvfb-run -a -s "-screen 0 1440x900x24" node bench/app.mjs >"$floor_window"
-echo "app bench: floor 2, the app on an empty database" >&2
-PROMPTLINE_APP="$APP" APPBENCH_DB="$empty_dir/empty.db" APPBENCH_MODE=launch APPBENCH_READY='[data-testid=history-empty]' \
-  xvfb-run -a -s "-screen 0 1440x900x24" node bench/app.mjs >"$floor_empty"
-rm -rf "$empty_dir"
+# The floors, right after, launch by launch in turn (so a drift of the machine hits all three
+# alike): an empty Tauri window, the app on these runs, and the app on an empty database. Each is
+# one launch of app.mjs in launch mode (its memory sampled for the idle seconds after).
+rounds="${APPBENCH_ROUNDS:-7}"
+floors=$(mktemp -d)
+"$CLI" --db "$floors/empty.db" history -n 1 >/dev/null
+for round in $(seq "$rounds"); do
+  echo "app bench: floors, round $round of $rounds" >&2
+  for kind in window app empty; do
+    case $kind in
+      window) bin=$FLOOR; db=$floors/unused.db; ready='[data-testid=ready]' ;;
+      app) bin=$APP; db=$DB; ready='[data-testid=run-row]' ;;
+      empty) bin=$APP; db=$floors/empty.db; ready='[data-testid=history-empty]' ;;
+    esac
+    PROMPTLINE_APP="$bin" APPBENCH_DB="$db" APPBENCH_MODE=launch APPBENCH_LAUNCHES=1 APPBENCH_READY="$ready" \
+      xvfb-run -a -s "-screen 0 1440x900x24" node bench/app.mjs >"$floors/$kind-$round.json"
+  done
+done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 CMD="bench/app.sh${APPBENCH_SKIP_BUILD:+ (APPBENCH_SKIP_BUILD=$APPBENCH_SKIP_BUILD)}"
-RESULT="$out" FLOOR_WINDOW="$floor_window" FLOOR_EMPTY="$floor_empty" RUNS="$have" DBPATH="$DB" LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CMD="$CMD" \
+RESULT="$out" FLOORS="$floors" ROUNDS="$rounds" RUNS="$have" DBPATH="$DB" LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CMD="$CMD" \
   node --input-type=module -e '
 import { readFileSync, writeFileSync } from "node:fs";
 import { execSync } from "node:child_process";
@@ -107,30 +114,39 @@ const S = r.scroll;
 const scrollRows = S ? `| Scrolling steadily at ${S.speedPxPerS.toLocaleString("en")} px/s for ${S.seconds.toFixed(0)} s (${S.rows} runs, ${S.pages} pages): time spent at the end waiting for a page | ${f(S.waitedMs)} ms | | ${S.waits.length ? f(Math.max(...S.waits)) + " ms" : "—"} | ${S.pages} | 50 ms | ${verdict(S.waitedMs / Math.max(1, S.pages), 50)} — pages are asked for 3 screens before the end |
 | ↳ frame interval while scrolling (p95 ${f(S.p95FrameMs)} ms) | ${f(S.frameMs.median)} ms | ${f(S.frameMs.min)} ms | ${f(S.frameMs.max)} ms | ${S.frameMs.n} | | |
 ` : "";
-// The floors: launch median and memory peak (PSS of the process tree) of each.
-const floorOf = (file) => {
-  const x = JSON.parse(readFileSync(file, "utf8"));
-  const snaps = [...x.memory.afterFirstPage, x.memory.afterScroll].filter(Boolean).map((m) => m.app.pssMB + m.webkit.pssMB);
-  return { launch: x.launch.wallMs, peak: Math.max(...snaps, x.memory.peak?.pssMB ?? 0), appMB: x.memory.peak?.appMB, webkitMB: x.memory.peak?.webkitMB };
+// The floors, each kind: its launches (one a round) and its memory peak (PSS of the process tree).
+const median = (xs) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2; };
+const floorOf = (kind) => {
+  const xs = Array.from({ length: Number(process.env.ROUNDS) }, (_, i) => JSON.parse(readFileSync(`${process.env.FLOORS}/${kind}-${i + 1}.json`, "utf8")));
+  const launches = xs.map((x) => x.launch.wallMs.all[0]);
+  const peaks = xs.map((x) => {
+    const snaps = [...x.memory.afterFirstPage, x.memory.afterScroll].filter(Boolean).map((m) => m.app.pssMB + m.webkit.pssMB);
+    return { pss: Math.max(...snaps, x.memory.peak?.pssMB ?? 0), app: x.memory.peak?.appMB, webkit: x.memory.peak?.webkitMB };
+  });
+  const top = peaks.reduce((a, b) => (b.pss > a.pss ? b : a));
+  return { launch: { median: median(launches), all: launches.map((x) => Math.round(x)) }, peak: top.pss, appMB: top.app, webkitMB: top.webkit };
 };
-const win = floorOf(process.env.FLOOR_WINDOW), empty = floorOf(process.env.FLOOR_EMPTY);
+const win = floorOf("window"), empty = floorOf("empty"), appL = floorOf("app");
 const ratio = (a, b) => (a / b).toFixed(2) + "×";
 const floors = `## Against the floors (issue 11)
 
-Measured in the same run, right after the figures above: the same launches (same WebDriver
-polling, same window size, same webview settings) of an empty Tauri window
-(\`bench/empty-window\`: one paragraph, the app'"'"'s WebKit settings) and of the app on an empty
-database (first screen: the empty history); their memory is sampled every 200 ms for the idle
-seconds after the first screen, with the window left alone.
+Measured in the same run, right after the figures above, in ${process.env.ROUNDS} rounds of one launch of
+each in turn (the same WebDriver polling, window size and webview settings): an empty Tauri
+window (\`bench/empty-window\`: one paragraph, the app'"'"'s WebKit settings), the app on the
+${Number(process.env.RUNS).toLocaleString("en")} runs, and the app on an empty database (first
+screen: the empty history). Each one'"'"'s memory is sampled every 200 ms for the idle seconds
+after its first screen; the peak is the largest of its rounds.
 
 | What | App at ${Number(process.env.RUNS).toLocaleString("en")} runs | App, empty database | Empty Tauri window | Ratio | Target | |
 |---|---:|---:|---:|---:|---:|---|
-| Launch → first screen, median of ${L.n} | ${f(L.median)} ms | ${f(empty.launch.median)} ms | ${f(win.launch.median)} ms | ${ratio(L.median, win.launch.median)} of the empty window | 1.5× | ${verdict(L.median / win.launch.median, 1.5)} |
-| Memory peak, PSS of app + WebKit | ${f(pssPeak)} MB | ${f(empty.peak)} MB (app ${f(empty.appMB)} + WebKit ${f(empty.webkitMB)}) | ${f(win.peak)} MB (window ${f(win.appMB)} + WebKit ${f(win.webkitMB)}) | ${ratio(pssPeak, empty.peak)} of the app on an empty database; ${ratio(pssPeak, win.peak)} of the empty window | 1.1× | ${verdict(pssPeak / empty.peak, 1.1)} |
+| Launch → first screen, median of ${process.env.ROUNDS} rounds | ${f(appL.launch.median)} ms | ${f(empty.launch.median)} ms | ${f(win.launch.median)} ms | ${ratio(appL.launch.median, win.launch.median)} of the empty window | 1.5× | ${verdict(appL.launch.median / win.launch.median, 1.5)} |
+| Memory peak, PSS of app + WebKit (the app at ${Number(process.env.RUNS).toLocaleString("en")} runs: through the interactions above) | ${f(pssPeak)} MB | ${f(empty.peak)} MB (app ${f(empty.appMB)} + WebKit ${f(empty.webkitMB)}) | ${f(win.peak)} MB (window ${f(win.appMB)} + WebKit ${f(win.webkitMB)}) | ${ratio(pssPeak, empty.peak)} of the app on an empty database; ${ratio(pssPeak, win.peak)} of the empty window | 1.1× | ${verdict(pssPeak / empty.peak, 1.1)} |
+| ↳ the app at ${Number(process.env.RUNS).toLocaleString("en")} runs after its first screen, left alone like the floors | ${f(appL.peak)} MB | | | ${ratio(appL.peak, empty.peak)} of the app on an empty database | | |
 
 The memory ratio is to the app on an empty database (the issue'"'"'s "floor with an empty database"):
-what 100,000 runs and the interactions above add to the app itself. Raw launches (ms): empty
-database ${JSON.stringify(empty.launch.all)}; empty window ${JSON.stringify(win.launch.all)}.
+what ${Number(process.env.RUNS).toLocaleString("en")} runs and the interactions above add to the app itself. Raw launches (ms), round by
+round: the app ${JSON.stringify(appL.launch.all)}; empty database ${JSON.stringify(empty.launch.all)}; empty window
+${JSON.stringify(win.launch.all)}.
 `;
 const md = `# Desktop app at ${Number(process.env.RUNS).toLocaleString("en")} runs
 
@@ -217,4 +233,4 @@ Raw per-sample figures (ms): launch ${JSON.stringify(L.all)}; expand ${JSON.stri
 writeFileSync("bench/APP_RESULTS.md", md);
 process.stdout.write(md);
 '
-rm -f "$out" "$floor_window" "$floor_empty"
+rm -rf "$out" "$floors"

@@ -49,9 +49,9 @@ declare -A TESTS=(
     [store-transfer]="--lib --test transfer --test properties --test llm_import --test response_pieces"
     [store-otel]="--lib --test otel --test keys_never_leak --test otlp_bound_headers"
     [store-team]="--lib --test team"
-    [providers-openai]="--lib --test openai"
-    [providers-anthropic]="--lib --test anthropic"
-    [providers-gemini]="--lib --test gemini"
+    [providers-openai]="--lib --test openai --test providers_config"
+    [providers-anthropic]="--lib --test anthropic --test providers_config"
+    [providers-gemini]="--lib --test gemini --test providers_config"
     [providers-shared]="--lib --test openai --test anthropic --test gemini --test providers_config --test limits"
 )
 STORE=(store-runs store-prompts store-curate store-stats store-transfer store-otel store-team)

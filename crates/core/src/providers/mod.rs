@@ -266,5 +266,10 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("PROVIDER/MODEL"));
+        // A slash with nothing on one side names no provider or no model.
+        for half in ["openai/", "/gpt-4o", "/"] {
+            let error = ModelRef::parse(half).unwrap_err().to_string();
+            assert!(error.contains("PROVIDER/MODEL"), "{half}: {error}");
+        }
     }
 }
