@@ -102,6 +102,7 @@ async fn every_run_becomes_one_client_span_in_the_genai_conventions() {
         .await
         .unwrap();
 
+    assert!(!store.live_export(), "off until an endpoint is configured");
     let exporter = send_to(&store, &receiver.url, false).await;
     assert!(store.live_export());
     let runs = story_runs(&prompt.id);
