@@ -643,3 +643,25 @@ async fn a_run_is_sent_only_once_it_has_a_final_status() {
         Some("success")
     );
 }
+
+#[tokio::test]
+async fn emptying_the_outbox_says_how_many_runs_were_waiting() {
+    let (store, _dir) = common::file_store().await;
+    store.set_live_export(true);
+    for i in 0..3 {
+        store
+            .insert_run(&common::new_run(
+                None,
+                i,
+                "echo",
+                RunStatus::Success,
+                "waiting",
+            ))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.otel_outbox_len().await.unwrap(), 3);
+    assert_eq!(store.clear_otel_outbox().await.unwrap(), 3);
+    assert_eq!(store.otel_outbox_len().await.unwrap(), 0);
+    assert_eq!(store.clear_otel_outbox().await.unwrap(), 0);
+}
