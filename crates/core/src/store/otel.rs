@@ -198,15 +198,6 @@ impl Store {
         Ok(n)
     }
 
-    /// How many runs `endpoint` has acknowledged.
-    pub async fn otel_acked_count(&self, endpoint: &str) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM otel_acked WHERE endpoint = ?")
-            .bind(endpoint)
-            .fetch_one(self.pool())
-            .await?;
-        Ok(n)
-    }
-
     /// Takes up to `limit` due, finished runs from the outbox, oldest first, and leases them until
     /// `lease_until` (microseconds): another process looking meanwhile does not take them. One
     /// statement, so two processes never take the same run.
