@@ -869,6 +869,20 @@ fn write_csv_field(out: &mut dyn Write, field: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn export_formats_by_name_in_any_case() {
+        for (name, format) in [
+            ("jsonl", ExportFormat::Jsonl),
+            ("NDJSON", ExportFormat::Jsonl),
+            ("json", ExportFormat::Json),
+            ("Csv", ExportFormat::Csv),
+        ] {
+            assert_eq!(name.parse::<ExportFormat>().unwrap(), format, "{name}");
+        }
+        let error = "xml".parse::<ExportFormat>().unwrap_err().to_string();
+        assert!(error.contains("use jsonl, json or csv"), "{error}");
+    }
+
     use super::*;
 
     #[test]
