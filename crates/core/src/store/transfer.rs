@@ -870,6 +870,21 @@ fn write_csv_field(out: &mut dyn Write, field: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_negative_count_is_refused_and_zero_is_not() {
+        let line = |tokens: i64| -> ImportLine {
+            serde_json::from_value(serde_json::json!({
+                "id": "r1", "prompt_text": "Hi", "model": "echo", "status": "success",
+                "created_at": "2026-01-02T03:04:05Z", "tokens_used": tokens
+            }))
+            .unwrap()
+        };
+        assert!(line(0).into_new_run().is_ok());
+        assert!(line(7).into_new_run().is_ok());
+        let error = line(-1).into_new_run().unwrap_err();
+        assert_eq!(error, "`tokens_used` is negative");
+    }
+
+    #[test]
     fn export_formats_by_name_in_any_case() {
         for (name, format) in [
             ("jsonl", ExportFormat::Jsonl),
