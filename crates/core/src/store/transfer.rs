@@ -885,6 +885,23 @@ mod tests {
     }
 
     #[test]
+    fn a_prompt_version_starts_at_one() {
+        let line = |version: i64| -> ImportLine {
+            serde_json::from_value(serde_json::json!({
+                "id": "r1", "prompt_text": "Hi", "model": "echo", "status": "success",
+                "created_at": "2026-01-02T03:04:05Z", "prompt_version": version
+            }))
+            .unwrap()
+        };
+        assert!(line(1).into_new_run().is_ok());
+        assert!(line(3).into_new_run().is_ok());
+        for bad in [0, -2] {
+            let error = line(bad).into_new_run().unwrap_err();
+            assert_eq!(error, "`prompt_version` must be 1 or more", "{bad}");
+        }
+    }
+
+    #[test]
     fn export_formats_by_name_in_any_case() {
         for (name, format) in [
             ("jsonl", ExportFormat::Jsonl),
