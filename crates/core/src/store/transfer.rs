@@ -885,6 +885,41 @@ mod tests {
     }
 
     #[test]
+    fn a_cost_is_dollars_zero_or_more_and_a_version_needs_a_prompt() {
+        let line = |extra: serde_json::Value| -> ImportLine {
+            let mut value = serde_json::json!({
+                "id": "r1", "prompt_text": "Hi", "model": "echo", "status": "success",
+                "created_at": "2026-01-02T03:04:05Z"
+            });
+            value
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            serde_json::from_value(value).unwrap()
+        };
+        for usd in [0.0, 1.5] {
+            let run = line(serde_json::json!({ "cost_usd": usd }))
+                .into_new_run()
+                .unwrap();
+            assert_eq!(run.cost.and_then(|c| c.usd), Some(usd));
+        }
+        let error = line(serde_json::json!({"cost_usd": -0.1}))
+            .into_new_run()
+            .unwrap_err();
+        assert_eq!(
+            error,
+            "`cost_usd` must be a number of US dollars, 0 or more"
+        );
+        // A version means something only with its prompt.
+        let with = line(serde_json::json!({"prompt_id": "p1", "prompt_version": 2}));
+        assert_eq!(with.into_new_run().unwrap().origin.prompt_version, Some(2));
+        for prompt in [serde_json::json!(""), serde_json::Value::Null] {
+            let without = line(serde_json::json!({"prompt_id": prompt, "prompt_version": 2}));
+            assert_eq!(without.into_new_run().unwrap().origin.prompt_version, None);
+        }
+    }
+
+    #[test]
     fn a_prompt_version_starts_at_one() {
         let line = |version: i64| -> ImportLine {
             serde_json::from_value(serde_json::json!({
