@@ -869,15 +869,24 @@ fn write_csv_field(out: &mut dyn Write, field: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// An import line of a successful echo run, with `extra`'s fields added or replaced.
+    fn import_line(extra: serde_json::Value) -> ImportLine {
+        let mut value = serde_json::json!({
+            "id": "r1", "prompt_text": "Hi", "model": "echo", "status": "success",
+            "created_at": "2026-01-02T03:04:05Z"
+        });
+        value
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(value).unwrap()
+    }
+
     #[test]
     fn a_negative_count_is_refused_and_zero_is_not() {
-        let line = |tokens: i64| -> ImportLine {
-            serde_json::from_value(serde_json::json!({
-                "id": "r1", "prompt_text": "Hi", "model": "echo", "status": "success",
-                "created_at": "2026-01-02T03:04:05Z", "tokens_used": tokens
-            }))
-            .unwrap()
-        };
+        let line = |tokens: i64| import_line(serde_json::json!({ "tokens_used": tokens }));
         assert!(line(0).into_new_run().is_ok());
         assert!(line(7).into_new_run().is_ok());
         let error = line(-1).into_new_run().unwrap_err();
@@ -886,17 +895,7 @@ mod tests {
 
     #[test]
     fn a_cost_is_dollars_zero_or_more_and_a_version_needs_a_prompt() {
-        let line = |extra: serde_json::Value| -> ImportLine {
-            let mut value = serde_json::json!({
-                "id": "r1", "prompt_text": "Hi", "model": "echo", "status": "success",
-                "created_at": "2026-01-02T03:04:05Z"
-            });
-            value
-                .as_object_mut()
-                .unwrap()
-                .extend(extra.as_object().unwrap().clone());
-            serde_json::from_value(value).unwrap()
-        };
+        let line = import_line;
         for usd in [0.0, 1.5] {
             let run = line(serde_json::json!({ "cost_usd": usd }))
                 .into_new_run()
@@ -921,13 +920,7 @@ mod tests {
 
     #[test]
     fn a_prompt_version_starts_at_one() {
-        let line = |version: i64| -> ImportLine {
-            serde_json::from_value(serde_json::json!({
-                "id": "r1", "prompt_text": "Hi", "model": "echo", "status": "success",
-                "created_at": "2026-01-02T03:04:05Z", "prompt_version": version
-            }))
-            .unwrap()
-        };
+        let line = |version: i64| import_line(serde_json::json!({ "prompt_version": version }));
         assert!(line(1).into_new_run().is_ok());
         assert!(line(3).into_new_run().is_ok());
         for bad in [0, -2] {
@@ -949,8 +942,6 @@ mod tests {
         let error = "xml".parse::<ExportFormat>().unwrap_err().to_string();
         assert!(error.contains("use jsonl, json or csv"), "{error}");
     }
-
-    use super::*;
 
     #[test]
     fn csv_fields_are_quoted_only_when_needed() {
